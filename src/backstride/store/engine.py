@@ -1,0 +1,93 @@
+"""The engine factory and schema migrations. Nothing is created at import time.
+
+:func:`open_store` builds an engine for an SQLAlchemy URL (one SQLite file by default, PostgreSQL by
+URL), brings the schema to the newest revision (a database made by an older version is migrated), and
+makes sure the local user exists.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import Connection, make_url
+
+from backstride.store.schema import LOCAL_USER_ID, metadata, users
+
+MIGRATIONS = str(Path(__file__).with_name("migrations"))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision``. An empty database gets the tables at once, then is stamped."""
+    with engine.begin() as connection:
+        existing = set(inspect(connection).get_table_names())
+        if revision == "head" and not (existing & set(metadata.tables)):
+            metadata.create_all(connection)
+            command.stamp(alembic_config(connection), "head")
+        else:
+            command.upgrade(alembic_config(connection), revision)
+
+
+def ensure_local_user(engine: Engine) -> None:
+    with engine.begin() as connection:
+        found = connection.execute(select(users.c.id).where(users.c.id == LOCAL_USER_ID)).first()
+        if found is None:
+            connection.execute(
+                users.insert().values(id=LOCAL_USER_ID, username="local", created_at=datetime.now(UTC))
+            )
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(
+                    "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT MAX(id) FROM users))"
+                )
+
+
+def open_store(url: str) -> Engine:
+    """An engine on a database at the newest schema, with the local user present."""
+    engine = make_engine(url)
+    migrate(engine)
+    ensure_local_user(engine)
+    return engine
