@@ -1,0 +1,100 @@
+"""What every command shares: the settings, a lazily opened store, JSON output and error handling."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from backstride.config import Settings
+from backstride.errors import BackstrideError
+from backstride.store.engine import open_store
+from backstride.store.prefs import get_pref
+from backstride.store.schema import LOCAL_USER_ID
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class State:
+    """Per-invocation state, kept on ``typer.Context.obj``."""
+
+    settings: Settings
+    user_id: int = LOCAL_USER_ID
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = open_store(self.settings.db_url)
+        return self._engine
+
+    @property
+    def units(self) -> str:
+        """The display unit: the --units flag, else BACKSTRIDE_UNITS, else the stored preference."""
+        if self.settings.units:
+            return self.settings.units
+        with self.engine.connect() as conn:
+            return get_pref(conn, self.user_id, "units")
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, State), "the root callback sets the state"
+    return obj
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn the library's errors into one clean message and a non-zero exit."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except BackstrideError as exc:
+            fail(str(exc))
+
+    return wrapper
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        from backstride.store.activities import as_json_ready
+
+        return as_json_ready(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, nothing else (scripts and tests parse it)."""
+    sys.stdout.write(json.dumps(data, default=_default, indent=2, allow_nan=False) + "\n")
+
+
+def to_jsonable(data: Any) -> Any:
+    """The same conversion :func:`print_json` applies, for callers that build on it."""
+    return json.loads(json.dumps(data, default=_default, allow_nan=False))

@@ -1,0 +1,65 @@
+"""``backstride import PATH...``"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from backstride.cli.context import console, err_console, handle_errors, print_json, state
+from backstride.importing import ImportSummary, import_paths
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    for outcome in summary.outcomes:
+        if outcome.status == "failed":
+            err_console.print(f"[red]failed[/]  {outcome.name}: {outcome.reason}")
+        elif outcome.status == "skipped":
+            console.print(f"[yellow]skipped[/] {outcome.name}: {outcome.reason}")
+        for warning in outcome.warnings:
+            console.print(f"[yellow]warning[/] {outcome.name}: {warning}")
+    counts = summary.counts
+    console.print(
+        f"imported {counts['imported']}, merged {counts['merged']}, duplicate {counts['duplicate']}, "
+        f"skipped {counts['skipped']}, failed {counts['failed']}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    @handle_errors
+    def import_command(
+        ctx: typer.Context,
+        paths: Annotated[list[str], typer.Argument(help="Files, folders, zips or a Strava export.")],
+        sport: Annotated[
+            list[str] | None,
+            typer.Option("--sport", help="Sports to import (repeatable), or 'all'. Default: running."),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the per-file summary as JSON.")] = False,
+    ) -> None:
+        """Import runs from watch files (FIT, GPX, TCX, .gz), folders, zips and Strava exports."""
+        st = state(ctx)
+        sports = None if sport and "all" in sport else (tuple(sport) if sport else ("running",))
+        show_bar = not as_json and console.is_terminal
+        with Progress(
+            TextColumn("importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            disable=not show_bar,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("import", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            summary = import_paths(st.engine, paths, user_id=st.user_id, sports=sports, progress=progress)
+        if as_json:
+            print_json(summary.as_dict())
+        else:
+            _print_summary(summary)
+        if summary.failed:
+            raise typer.Exit(1)
