@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backstride.errors import ValidationError
+from backstride.units import (
+    METRES_PER_MILE,
+    Position,
+    format_distance,
+    format_duration,
+    format_pace,
+    parse_distance,
+    parse_duration,
+    parse_position,
+    parse_weight,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "metres"),
+    [
+        ("1.2mi", 1.2 * METRES_PER_MILE),
+        ("2km", 2000.0),
+        ("800m", 800.0),
+        ("4 km", 4000.0),
+        ("2,5 km", 2500.0),
+    ],
+)
+def test_parse_distance(text: str, metres: float) -> None:
+    assert parse_distance(text) == pytest.approx(metres)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "3 parsecs", "-1km", "km"])
+def test_parse_distance_rejects(text: str) -> None:
+    with pytest.raises(ValidationError):
+        parse_distance(text)
+
+
+def test_parse_position_forms() -> None:
+    assert parse_position("lap 2") == Position(lap=2)
+    assert parse_position("14:30") == Position(seconds=870.0)
+    assert parse_position("1:02:03") == Position(seconds=3723.0)
+    assert parse_position("1.5 km") == Position(metres=1500.0)
+    with pytest.raises(ValidationError):
+        parse_position("lap 0")
+    with pytest.raises(ValidationError):
+        parse_duration("12:75")
+
+
+def test_formatting() -> None:
+    assert format_distance(METRES_PER_MILE * 3, "mi") == "3.00 mi"
+    assert format_duration(3723) == "1:02:03"
+    assert format_duration(None) == "-"
+    assert format_pace(1000.0, 300.0, "km") == "5:00 /km"
+    assert parse_weight("180 lb") == pytest.approx(81.6466, rel=1e-4)
+
+
+@given(st.floats(min_value=0, max_value=500_000, allow_nan=False), st.sampled_from(["mi", "km", "m"]))
+def test_distance_round_trip(metres: float, unit: str) -> None:
+    factor = {"mi": METRES_PER_MILE, "km": 1000.0, "m": 1.0}[unit]
+    text = f"{metres / factor!r}{unit}"
+    assert parse_distance(text) == pytest.approx(metres, rel=1e-12, abs=1e-9)
