@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, insert, select
+from sqlalchemy import insert, inspect, select
 
 from backstride.store.engine import current_revision, head_revision, make_engine, migrate, open_store
 from backstride.store.schema import activities, metadata, users
