@@ -1,0 +1,86 @@
+"""One place that renders result dataclasses to JSON-ready dicts and to text.
+
+Every result object in :mod:`backstride.analysis` subclasses :class:`Result`: ``to_dict()`` gives
+plain Python values (floats that are NaN or infinite become ``None``; tuples become lists; nested
+results and dates are converted), and ``to_text()`` gives the plain-words summary lines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON types: NaN/inf -> None, numpy scalars -> Python, dates -> ISO 8601."""
+    if isinstance(value, Result):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def fmt_ratio(value: float | None) -> str:
+    """A hazard or rate ratio for text: two significant figures (``0.45``, ``2.1``, ``12``)."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    if value >= 10:
+        return f"{value:.0f}"
+    if value >= 1:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def fmt_p(value: float | None) -> str:
+    """A p- or q-value for text."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def fmt_m(value: float | None) -> str:
+    """Metres for text (the CLI converts to the user's units; this is the plain SI fallback)."""
+    if value is None or not math.isfinite(value):
+        return "not estimable"
+    return f"{value:,.0f} m"
+
+
+class Result:
+    """Mixin for result dataclasses: ``to_dict()`` for JSON and ``to_text()`` for people."""
+
+    def to_dict(self) -> dict[str, Any]:
+        assert dataclasses.is_dataclass(self)
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.metadata.get("json", True):
+                out[f.name] = jsonable(getattr(self, f.name))
+        return out
+
+    def text_lines(self) -> list[str]:
+        """Override: the summary as lines."""
+        return [repr(self)]
+
+    def to_text(self) -> str:
+        return "\n".join(self.text_lines())
+
+    def __str__(self) -> str:
+        return self.to_text()
