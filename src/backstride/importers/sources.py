@@ -1,0 +1,398 @@
+"""What to import: files, folders, zip archives and Strava bulk exports, turned into sources to read.
+
+:func:`find_sources` walks the paths and returns the sources in a stable order, with one
+:class:`~backstride.errors.BadFileError` per path or archive entry that cannot be used. Rows of a Strava
+``activities.csv`` that have no activity file (activities entered by hand, or not exported) come back in
+the same list as :class:`SkippedEntry`, a subclass: they are worth a line in the summary, but they are
+not failures (check ``isinstance(problem, SkippedEntry)``).
+
+Safety: zip entries with absolute paths or ``..`` are refused one by one; an archive whose declared
+sizes are absurd, or an entry whose compression ratio is that of a bomb, is refused; every member is
+read through a hard size limit, so a lying header cannot exhaust memory.
+
+A folder (or zip) holding a backstride export (``manifest.json`` that mentions backstride) is not an
+activity source: it is skipped here with no error and read by the log's importer.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from backstride.errors import BadFileError
+from backstride.importers import MAX_FILE_BYTES, read_activity_bytes
+from backstride.importers.model import Activity
+from backstride.importers.sports import GENERIC, is_generic
+from backstride.importers.strava import StravaRow, read_strava_csv
+
+#: File name endings that hold activities.
+ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
+#: An entry whose uncompressed size is more than this many times its compressed size is a bomb.
+MAX_COMPRESSION_RATIO = 100
+#: The ratio check applies to entries larger than this (small files can compress very well).
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+#: An archive declaring more than this in total (bytes) is refused as a whole.
+MAX_ARCHIVE_BYTES = 64 * 1024**3
+#: An archive with more entries than this is refused as a whole.
+MAX_ARCHIVE_ENTRIES = 500_000
+_CHUNK = 1024 * 1024
+
+
+class SkippedEntry(BadFileError):
+    """Something listed for import that is deliberately not imported (not a failure), with the reason."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One activity file to read: a file on disk, or an entry inside a zip.
+
+    ``overrides`` come from a Strava ``activities.csv`` row: ``name``, ``shoe``, ``sport``, ``sub_sport``.
+    """
+
+    name: str
+    path: str
+    member: str | None = None
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+    def read_bytes(self) -> bytes:
+        """The file's bytes (still gzipped if it is), at most :data:`MAX_FILE_BYTES`."""
+        if self.member is None:
+            try:
+                with open(self.path, "rb") as handle:
+                    data = handle.read(MAX_FILE_BYTES + 1)
+            except OSError as exc:
+                raise BadFileError(self.name, f"cannot be read ({exc.strerror or exc})") from exc
+        else:
+            data = _read_member(self.path, self.member, self.name)
+        if len(data) > MAX_FILE_BYTES:
+            raise BadFileError(self.name, f"larger than {MAX_FILE_BYTES // 1024**2} MB; refused")
+        return data
+
+
+def _read_member(path: str, member: str, name: str) -> bytes:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo(member)
+            _check_entry(info, name)
+            chunks: list[bytes] = []
+            size = 0
+            with archive.open(info) as handle:
+                while size <= MAX_FILE_BYTES:
+                    chunk = handle.read(min(_CHUNK, MAX_FILE_BYTES + 1 - size))
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+    except (OSError, zipfile.BadZipFile, KeyError, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise BadFileError(name, f"cannot be read from the archive ({exc})") from exc
+    return b"".join(chunks)
+
+
+def _is_activity_name(filename: str) -> bool:
+    return filename.lower().endswith(ACTIVITY_SUFFIXES)
+
+
+def _unsafe(entry: str) -> bool:
+    """True for an entry path that is absolute or climbs out of the archive."""
+    cleaned = entry.replace("\\", "/")
+    if cleaned.startswith("/") or re.match(r"^[A-Za-z]:", cleaned):
+        return True
+    return ".." in cleaned.split("/")
+
+
+def _check_entry(info: zipfile.ZipInfo, name: str) -> None:
+    if info.file_size > MAX_FILE_BYTES:
+        raise BadFileError(name, f"declares {info.file_size} bytes uncompressed; refused (over the limit)")
+    if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
+        info.compress_size, 1
+    ):
+        raise BadFileError(
+            name,
+            f"compressed {info.file_size // max(info.compress_size, 1)}:1, like a compression bomb; refused",
+        )
+
+
+class _Finder:
+    """Collects sources and problems while walking the paths."""
+
+    def __init__(self) -> None:
+        self.sources: list[Source] = []
+        self.problems: list[BadFileError] = []
+        self._seen: set[tuple[str, str | None]] = set()
+
+    def add(self, source: Source) -> None:
+        key = (os.path.realpath(source.path), source.member)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.sources.append(source)
+
+    def path(self, path: str) -> None:
+        if os.path.isdir(path):
+            self.folder(path)
+        elif os.path.isfile(path):
+            if os.path.basename(path).lower() == "activities.csv":
+                self.strava_folder(os.path.dirname(path) or ".")
+            elif zipfile.is_zipfile(path):
+                self.archive(path)
+            elif path.lower().endswith(".zip"):
+                self.problems.append(BadFileError(path, "not a valid zip file"))
+            else:
+                self.add(Source(path, path))  # named explicitly: reading says what is wrong with it
+        elif os.path.exists(path):
+            self.problems.append(BadFileError(path, "not a regular file or folder"))
+        else:
+            self.problems.append(BadFileError(path, "no such file or folder"))
+
+    def folder(self, folder: str) -> None:
+        if _is_backstride_export(folder):
+            return
+        if os.path.isfile(os.path.join(folder, "activities.csv")):
+            self.strava_folder(folder)
+            return
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as exc:
+            self.problems.append(BadFileError(folder, f"cannot be listed ({exc.strerror or exc})"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            full = os.path.join(folder, entry.name)
+            if entry.is_dir(follow_symlinks=False):
+                self.folder(full)
+            elif entry.is_file():
+                if _is_activity_name(entry.name):
+                    self.add(Source(full, full))
+                elif entry.name.lower().endswith(".zip"):
+                    self.path(full)
+
+    def strava_folder(self, folder: str) -> None:
+        csv_path = os.path.join(folder, "activities.csv")
+        rows = self._strava_rows(csv_path, lambda: _read_limited(csv_path))
+        listed: set[str] = set()
+        for row in rows:
+            if not row.filename:
+                self.problems.append(_no_file(csv_path, row))
+                continue
+            rel = row.filename.replace("\\", "/")
+            label = os.path.join(folder, rel)
+            if _unsafe(rel):
+                self.problems.append(BadFileError(label, "refused: the path leaves the export folder"))
+                continue
+            full = os.path.normpath(os.path.join(folder, rel))
+            listed.add(full)
+            if not os.path.isfile(full):
+                self.problems.append(BadFileError(label, "listed in activities.csv but missing"))
+                continue
+            self.add(Source(label, full, overrides=_overrides(row)))
+        self._unlisted_files(folder, listed)
+
+    def _unlisted_files(self, folder: str, listed: set[str]) -> None:
+        base = os.path.join(folder, "activities")
+        if not os.path.isdir(base):
+            return
+        for root, dirs, files in os.walk(base):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for filename in sorted(files):
+                full = os.path.normpath(os.path.join(root, filename))
+                if not filename.startswith(".") and _is_activity_name(filename) and full not in listed:
+                    self.add(Source(full, full))
+
+    def _strava_rows(self, label: str, read: Any) -> list[StravaRow]:
+        try:
+            return read_strava_csv(read(), label)
+        except BadFileError as exc:
+            self.problems.append(exc)
+            return []
+
+    def archive(self, path: str) -> None:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                infos = archive.infolist()
+        except (OSError, zipfile.BadZipFile, EOFError) as exc:
+            self.problems.append(BadFileError(path, f"not a readable zip file ({exc})"))
+            return
+        if len(infos) > MAX_ARCHIVE_ENTRIES:
+            self.problems.append(BadFileError(path, f"holds {len(infos)} entries; refused"))
+            return
+        declared = sum(info.file_size for info in infos)
+        if declared > MAX_ARCHIVE_BYTES:
+            self.problems.append(
+                BadFileError(path, f"declares {declared // 1024**3} GB uncompressed; refused as a bomb")
+            )
+            return
+        safe: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            label = f"{path}!{info.filename}"
+            if _unsafe(info.filename):
+                self.problems.append(
+                    BadFileError(label, "refused: the entry's path is absolute or leaves the archive (..)")
+                )
+            elif not info.is_dir():
+                safe[info.filename] = info
+        if any(_is_backstride_manifest(path, info) for info in safe.values()):
+            return
+        csvs = sorted(
+            (n for n in safe if posixpath.basename(n).lower() == "activities.csv"), key=lambda n: n.count("/")
+        )
+        if csvs:
+            self.strava_archive(path, csvs[0], safe)
+            return
+        for member in sorted(safe):
+            if _is_activity_name(member):
+                self._archive_member(path, safe[member])
+
+    def _archive_member(
+        self, path: str, info: zipfile.ZipInfo, overrides: tuple[tuple[str, Any], ...] = ()
+    ) -> None:
+        label = f"{path}!{info.filename}"
+        try:
+            _check_entry(info, label)
+        except BadFileError as exc:
+            self.problems.append(exc)
+            return
+        self.add(Source(label, path, info.filename, overrides))
+
+    def strava_archive(self, path: str, csv_member: str, safe: dict[str, zipfile.ZipInfo]) -> None:
+        prefix = posixpath.dirname(csv_member)
+        csv_label = f"{path}!{csv_member}"
+
+        def read_csv() -> bytes:
+            _check_entry(safe[csv_member], csv_label)
+            return _read_member(path, csv_member, csv_label)
+
+        listed: set[str] = set()
+        for row in self._strava_rows(csv_label, read_csv):
+            if not row.filename:
+                self.problems.append(_no_file(csv_label, row))
+                continue
+            rel = row.filename.replace("\\", "/")
+            member = posixpath.join(prefix, rel) if prefix else rel
+            if _unsafe(rel):
+                self.problems.append(BadFileError(f"{path}!{member}", "refused: the path leaves the export"))
+                continue
+            listed.add(member)
+            if member not in safe:
+                self.problems.append(BadFileError(f"{path}!{member}", "listed in activities.csv but missing"))
+                continue
+            self._archive_member(path, safe[member], _overrides(row))
+        activities = posixpath.join(prefix, "activities/") if prefix else "activities/"
+        for member in sorted(safe):
+            if member.startswith(activities) and member not in listed and _is_activity_name(member):
+                self._archive_member(path, safe[member])
+
+
+def _read_limited(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise BadFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise BadFileError(path, "larger than the size limit; refused")
+    return data
+
+
+def _no_file(csv_label: str, row: StravaRow) -> SkippedEntry:
+    what = f"{row.activity_type or 'activity'} {row.activity_id}"
+    if row.name:
+        what += f" ({row.name})"
+    return SkippedEntry(
+        f"{csv_label}: {what}",
+        "has no activity file in the export (entered by hand or not exported); skipped",
+    )
+
+
+def _overrides(row: StravaRow) -> tuple[tuple[str, Any], ...]:
+    pairs: list[tuple[str, Any]] = []
+    if row.name:
+        pairs.append(("name", row.name))
+    if row.gear:
+        pairs.append(("shoe", row.gear))
+    if row.sport != GENERIC:
+        pairs.append(("sport", row.sport))
+        if row.sub_sport:
+            pairs.append(("sub_sport", row.sub_sport))
+    return tuple(pairs)
+
+
+def _is_backstride_export(folder: str) -> bool:
+    manifest = os.path.join(folder, "manifest.json")
+    if not os.path.isfile(manifest):
+        return False
+    try:
+        with open(manifest, "rb") as handle:
+            return b"backstride" in handle.read(1024 * 1024).lower()
+    except OSError:
+        return False
+
+
+def _is_backstride_manifest(path: str, info: zipfile.ZipInfo) -> bool:
+    if posixpath.basename(info.filename) != "manifest.json" or info.file_size > 1024 * 1024:
+        return False
+    try:
+        return b"backstride" in _read_member(path, info.filename, info.filename).lower()
+    except BadFileError:
+        return False
+
+
+def find_sources(paths: Sequence[str]) -> tuple[list[Source], list[BadFileError]]:
+    """Sources to read from files, folders, zips and Strava exports, and what could not be used.
+
+    Folders are walked recursively in name order, skipping hidden entries; only activity files
+    (``.fit``, ``.gpx``, ``.tcx`` and their ``.gz``) and zips are taken from them, while a file named
+    explicitly is always tried. The problems list holds one :class:`BadFileError` per unusable path or
+    archive entry, and one :class:`SkippedEntry` per Strava row that has no file.
+    """
+    finder = _Finder()
+    for path in paths:
+        finder.path(os.fspath(path))
+    return finder.sources, finder.problems
+
+
+def _sport_was_guessed(activity: Activity) -> bool:
+    return any(w.startswith("sport not stated in the file") for w in activity.warnings)
+
+
+def apply_overrides(activity: Activity, overrides: dict[str, Any]) -> Activity:
+    """Apply a Strava row to an activity read from its file. Changes and returns ``activity``.
+
+    The name and the shoe always win (the runner set them on Strava); the sport only replaces one the
+    file does not state (generic, or guessed from speed), and the sub-sport fills a generic one.
+    """
+    if overrides.get("name"):
+        activity.name = overrides["name"]
+    if overrides.get("shoe"):
+        activity.shoe = overrides["shoe"]
+    sport = overrides.get("sport")
+    if sport and sport != GENERIC and (is_generic(activity.sport) or _sport_was_guessed(activity)):
+        activity.sport = sport
+        activity.sub_sport = overrides.get("sub_sport")
+        activity.warnings = [w for w in activity.warnings if not w.startswith("sport not stated in the file")]
+    elif sport == activity.sport and activity.sub_sport in (None, GENERIC) and overrides.get("sub_sport"):
+        activity.sub_sport = overrides["sub_sport"]
+    return activity
+
+
+def read_source(source: Source) -> list[Activity]:
+    """Read a source into activities and apply its Strava overrides (see :func:`apply_overrides`)."""
+    activities = read_activity_bytes(source.read_bytes(), source.name)
+    if source.overrides:
+        overrides = dict(source.overrides)
+        activities = [apply_overrides(activity, overrides) for activity in activities]
+    return activities
+
+
+__all__ = [
+    "ACTIVITY_SUFFIXES",
+    "SkippedEntry",
+    "Source",
+    "apply_overrides",
+    "find_sources",
+    "read_source",
+]
