@@ -36,11 +36,16 @@ def fit_poisson(
     counts: ArrayLike,
     exposure: ArrayLike,
     names: list[str],
+    n_baseline: int = 0,
     ridge: float = 1e-8,
     alpha: float = 0.05,
     max_iter: int = 100,
 ) -> PoissonFit:
-    """Fit by Newton-Raphson with step halving; a tiny ridge keeps the information invertible."""
+    """Fit by Newton-Raphson with step halving; a tiny ridge keeps the information invertible.
+
+    The first ``n_baseline`` columns are baseline indicators (e.g. distance bands) and start at the
+    crude log rate, which speeds convergence.
+    """
     xm = np.asarray(x, dtype=float)
     y = np.asarray(counts, dtype=float)
     offset = np.log(np.asarray(exposure, dtype=float))
@@ -53,8 +58,7 @@ def fit_poisson(
         eta = offset + xm @ b
         return float(np.sum(y * eta - np.exp(eta))) - 0.5 * ridge * float(b @ b)
 
-    band_cols = np.all((xm == 0) | (xm == 1), axis=0)
-    beta[band_cols] = crude
+    beta[:n_baseline] = crude
     ll = loglik(beta)
     for _ in range(max_iter):
         mu = np.exp(offset + xm @ beta)

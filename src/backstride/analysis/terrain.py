@@ -263,7 +263,9 @@ def analyze_terrain(
     x = np.hstack([x_band, x_terms])
     names = [f"band{i}" for i in range(edges.size + 1)] + [t.name for t in usable]
     try:
-        fit = fit_poisson(x, e.astype(float), seg["exposure_m"].to_numpy(float), names)
+        fit = fit_poisson(
+            x, e.astype(float), seg["exposure_m"].to_numpy(float), names, n_baseline=edges.size + 1
+        )
     except ConvergenceError as exc:
         result.notes.append(f"the terrain model could not be fitted ({exc})")
         return result
