@@ -148,3 +148,5 @@ __all__ = [
     "streams",
     "users",
 ]
+
+from backstride.store import log_schema  # noqa: F401, E402

@@ -1,0 +1,162 @@
+"""Where in a run something happened, in metres from the start.
+
+The runner gives a position as a distance (``1.2mi``, ``2km``, ``800m``), an elapsed time (``14:30``),
+a lap (``lap 2`` = where lap 2 starts), the first manual lap (the lap button as pain button), or
+``unknown``. :func:`resolve` turns it into an :class:`Onset`: a best value in metres plus an interval
+``[low_m, high_m]``:
+
+- a distance, a lap start, a manual lap press, or a time on a run with a distance stream: exact
+  (``low_m == high_m == onset_m``);
+- a time on a run with laps but no distance stream: interpolated inside the lap that holds it, the
+  interval being that lap's start and end;
+- a time on a run with only totals: estimated at the average pace, interval ``[0, run distance]``;
+- ``unknown``: no value, interval ``[0, run distance]`` (interval-censored for the analysis).
+
+**The lap button rule.** A runner who presses lap when the pain starts *closes* the current lap at
+that moment, so the onset is the END distance of the lap that the first manual press closed (= the
+start of the next lap). The final lap is closed by stopping the watch, not by a press, so it never
+counts even when the device marks it ``manual``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection
+
+from backstride.errors import ValidationError
+from backstride.importers.model import Lap
+from backstride.store.activities import load_laps, load_streams
+from backstride.units import format_distance, format_duration, parse_position
+
+#: An onset may exceed the recorded distance by this much (metres) before it is "past the end".
+END_TOLERANCE_M = 5.0
+
+
+@dataclass
+class Track:
+    """What is known of one run's course: totals, laps, and the time-distance stream if recorded."""
+
+    distance_m: float | None
+    elapsed_s: float | None
+    laps: list[Lap] = field(default_factory=list)
+    t: np.ndarray | None = None
+    d: np.ndarray | None = None
+
+    @classmethod
+    def load(cls, conn: Connection, run: dict[str, Any]) -> Track:
+        streams = load_streams(conn, run["id"])
+        t, d = streams.get("t"), streams.get("distance")
+        if t is not None and d is not None:
+            ok = np.isfinite(t) & np.isfinite(d)
+            t, d = (t[ok], d[ok]) if ok.sum() >= 2 else (None, None)
+        else:
+            t = d = None
+        return cls(run.get("distance_m"), run.get("elapsed_s"), load_laps(conn, run["id"]), t, d)
+
+    @property
+    def end_m(self) -> float | None:
+        if self.distance_m:
+            return float(self.distance_m)
+        if self.d is not None:
+            return float(self.d[-1])
+        ends = [lap.end_m for lap in self.laps if lap.end_m is not None]
+        return max(ends) if ends else None
+
+    @property
+    def end_s(self) -> float | None:
+        if self.elapsed_s:
+            return float(self.elapsed_s)
+        if self.t is not None:
+            return float(self.t[-1])
+        return self.laps[-1].end_s if self.laps else None
+
+    def distance_at(self, seconds: float) -> Onset:
+        """The distance reached ``seconds`` after the start, with how precisely it is known."""
+        end_s = self.end_s
+        if end_s is not None and seconds > end_s + 1.0:
+            raise ValidationError(
+                f"the onset {format_duration(seconds)} is past the end of the run ({format_duration(end_s)})"
+            )
+        if self.t is not None and self.d is not None:
+            value = float(np.interp(seconds, self.t, self.d))
+            return Onset(value, value, value)
+        for lap in self.laps:
+            if lap.start_m is None or lap.end_m is None:
+                continue
+            if lap.start_s <= seconds <= lap.end_s:
+                span = lap.end_s - lap.start_s
+                share = (seconds - lap.start_s) / span if span > 0 else 0.0
+                value = lap.start_m + share * (lap.end_m - lap.start_m)
+                return Onset(value, lap.start_m, lap.end_m)
+        if self.distance_m and end_s:
+            return Onset(seconds / end_s * self.distance_m, 0.0, float(self.distance_m))
+        raise ValidationError("this run records no distance, so a time cannot be turned into metres")
+
+    def lap_point(self, lap: Lap, which: str) -> Onset:
+        metres = lap.start_m if which == "start" else lap.end_m
+        if metres is not None:
+            return Onset(metres, metres, metres)
+        return self.distance_at(lap.start_s if which == "start" else lap.end_s)
+
+
+@dataclass(frozen=True)
+class Onset:
+    """A position in metres: the best value and the interval it is known to lie in."""
+
+    onset_m: float | None
+    low_m: float | None
+    high_m: float | None
+    text: str | None = None
+
+
+def first_manual_press(laps: list[Lap]) -> Lap | None:
+    """The first lap closed by a manual press (the final lap never counts: stopping closes it)."""
+    for lap in laps[:-1]:
+        if lap.trigger == "manual":
+            return lap
+    return None
+
+
+def from_first_lap(track: Track) -> Onset:
+    lap = first_manual_press(track.laps)
+    if lap is None:
+        raise ValidationError("this run has no manual lap press to take the onset from")
+    found = track.lap_point(lap, "end")
+    return Onset(found.onset_m, found.low_m, found.high_m, "first manual lap")
+
+
+def resolve(track: Track, text: str, default_unit: str = "mi") -> Onset:
+    """Turn what the runner typed into metres, checking it lies within the run."""
+    raw = text.strip()
+    if raw.lower() in ("unknown", "?"):
+        return Onset(None, 0.0, track.end_m, "unknown")
+    if raw.lower() in ("from-lap", "first-lap", "first manual lap"):
+        return from_first_lap(track)
+    position = parse_position(raw, default_unit)
+    if position.lap is not None:
+        if position.lap > len(track.laps):
+            raise ValidationError(f"{raw!r}: this run has {len(track.laps)} laps")
+        found = track.lap_point(track.laps[position.lap - 1], "start")
+    elif position.seconds is not None:
+        found = track.distance_at(position.seconds)
+    else:
+        assert position.metres is not None
+        found = Onset(position.metres, position.metres, position.metres)
+    check_within(track, found.onset_m, raw, default_unit)
+    return Onset(found.onset_m, found.low_m, found.high_m, raw)
+
+
+def check_within(track: Track, metres: float | None, raw: str, unit: str = "km") -> None:
+    """Raise when ``metres`` lies past the end of the run (by more than :data:`END_TOLERANCE_M`)."""
+    end = track.end_m
+    if metres is None or end is None or not math.isfinite(metres):
+        return
+    if metres > end + END_TOLERANCE_M:
+        raise ValidationError(
+            f"{raw!r} ({format_distance(metres, unit)}) is past the end of the run "
+            f"({format_distance(end, unit)})"
+        )
