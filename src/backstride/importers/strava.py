@@ -301,7 +301,7 @@ def read_strava_csv(data: bytes, name: str = "activities.csv") -> list[StravaRow
     try:
         table = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise BadFileError(name, f"not a readable CSV file ({exc})") from exc
+        raise BadFileError(name, f"not a readable CSV file ({exc}); expected {_EXPECTED}") from exc
     table = [row for row in table if any(cell.strip() for cell in row)]
     if not table:
         raise BadFileError(name, f"the file is empty; expected a header with {_EXPECTED}")
