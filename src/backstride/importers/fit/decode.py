@@ -94,7 +94,7 @@ class MessageTable:
     def _slice(self, part: _Part, offset: int, size: int, base_type: int) -> np.ndarray:
         spec = BASE_TYPES.get(base_type)
         chunk = part.rows[:, offset : offset + size]
-        if spec is None or spec.kind == "S" or size % spec.size:
+        if spec is None or spec.kind == "S" or size == 0 or size % spec.size:
             return chunk
         dtype = spec.dtype(part.definition.big_endian)
         values = np.ascontiguousarray(chunk).view(dtype)
@@ -130,7 +130,7 @@ class MessageTable:
                 continue
             raw, base_type = found
             if raw.ndim > 1:
-                if raw.dtype == np.uint8 and (base_type in (_BYTE_TYPE, _STRING_TYPE)):
+                if raw.shape[1] == 0 or (raw.dtype == np.uint8 and base_type in (_BYTE_TYPE, _STRING_TYPE)):
                     continue
                 raw = raw[:, 0]
             values = _as_float(raw, base_type)
@@ -178,7 +178,9 @@ class MessageTable:
                     continue
                 raw = self._slice(part, dfield.offset, dfield.size, desc.base_type)
                 if raw.ndim > 1:
-                    if raw.dtype == np.uint8 and desc.base_type in (_BYTE_TYPE, _STRING_TYPE):
+                    if raw.shape[1] == 0 or (
+                        raw.dtype == np.uint8 and desc.base_type in (_BYTE_TYPE, _STRING_TYPE)
+                    ):
                         continue
                     raw = raw[:, 0]
                 values = _as_float(raw, desc.base_type) / (desc.scale or 1.0) - desc.offset
@@ -221,8 +223,11 @@ def _packed_bits(raw: np.ndarray, base_type: int) -> tuple[np.ndarray, np.ndarra
     """A field's value as uint64 bits (byte arrays little-endian, as FIT packs components) and validity."""
     if raw.ndim == 1:
         spec = BASE_TYPES[base_type]
-        valid = raw != spec.invalid if spec.kind != "f" else np.isfinite(raw)
-        return raw.astype(np.uint64), valid
+        if spec.kind == "f":  # components are never packed into floats; treat as absent
+            return np.zeros(len(raw), dtype=np.uint64), np.zeros(len(raw), dtype=bool)
+        return raw.astype(np.uint64), raw != spec.invalid
+    if raw.shape[1] == 0:
+        return np.zeros(len(raw), dtype=np.uint64), np.zeros(len(raw), dtype=bool)
     if raw.dtype == np.uint8:
         packed = np.zeros(len(raw), dtype=np.uint64)
         for i in range(min(raw.shape[1], 8)):
@@ -353,7 +358,9 @@ def _rebuild_timestamps(
         for part, (definition, offsets) in zip(table.parts, defs, strict=True):
             flags = compressed_flags[id(definition)]
             found = table._field_raw(part, TIMESTAMP_FIELD)
-            full = _as_float(found[0], found[1]) if found is not None else np.full(len(offsets), np.nan)
+            full = np.full(len(offsets), np.nan)
+            if found is not None and found[0].ndim == 1:
+                full = _as_float(found[0], found[1])
             full[flags] = np.nan
             offsets_all.append(offsets)
             full_all.append(full)
