@@ -47,8 +47,28 @@ def local(tag: object) -> str:
 
 
 def children(element: etree._Element, name: str) -> list[etree._Element]:
-    """Direct children called ``name`` in any namespace."""
-    return [child for child in element if local(child.tag) == name]
+    """Direct children called ``name`` in any namespace (or none)."""
+    return list(element.iterchildren("{*}" + name))
+
+
+class TagMap:
+    """Maps element tags onto field names by their local name, case-insensitively, with a cache.
+
+    Track points repeat the same few tags thousands of times; looking the full tag up in a dict is much
+    faster than splitting off the namespace each time.
+    """
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self._fields = {key.lower(): value for key, value in fields.items()}
+        self._cache: dict[object, str | None] = {}
+
+    def __call__(self, tag: object) -> str | None:
+        try:
+            return self._cache[tag]
+        except KeyError:
+            field = self._fields.get(local(tag).lower())
+            self._cache[tag] = field
+            return field
 
 
 def child_text(element: etree._Element, name: str) -> str | None:

@@ -15,6 +15,7 @@ from lxml import etree
 
 from backstride.errors import BadFileError
 from backstride.importers._xmltools import (
+    TagMap,
     child_text,
     children,
     column,
@@ -46,6 +47,7 @@ _POINT_FIELDS = {
     "power": "power",
     "watts": "power",
 }
+_TAGS = TagMap({**_POINT_FIELDS, "time": "time"})
 _CHANNELS = ("altitude", "heart_rate", "cadence", "speed", "power")
 
 
@@ -65,11 +67,13 @@ class _Points:
         found: dict[str, float] = {}
         stamp = None
         for element in point.iter():
-            tag = local(element.tag).lower()
-            if tag == "time":
+            field = _TAGS(element.tag)
+            if field is None:
+                continue
+            if field == "time":
                 stamp = parse_time(element.text)
-            elif tag in _POINT_FIELDS:
-                found.setdefault(_POINT_FIELDS[tag], to_float(element.text))
+            else:
+                found.setdefault(field, to_float(element.text))
         if stamp is None:
             self.untimed += 1
             return

@@ -17,6 +17,7 @@ from lxml import etree
 
 from backstride.errors import BadFileError
 from backstride.importers._xmltools import (
+    TagMap,
     child_text,
     children,
     column,
@@ -55,6 +56,7 @@ _POINT_FIELDS = {
     "speed": "speed",
     "watts": "power",
 }
+_TAGS = TagMap({**_POINT_FIELDS, "time": "time", "heartratebpm": "heart_rate"})
 
 
 class _Track:
@@ -68,13 +70,15 @@ class _Track:
         found: dict[str, float] = {}
         stamp = None
         for element in point.iter():
-            tag = local(element.tag).lower()
-            if tag == "time":
+            field = _TAGS(element.tag)
+            if field is None:
+                continue
+            if field == "time":
                 stamp = parse_time(element.text)
-            elif tag == "heartratebpm":
+            elif field == "heart_rate":
                 found.setdefault("heart_rate", to_float(child_text(element, "Value")))
-            elif tag in _POINT_FIELDS:
-                found.setdefault(_POINT_FIELDS[tag], to_float(element.text))
+            else:
+                found.setdefault(field, to_float(element.text))
         if stamp is None:
             self.untimed += 1
             return
@@ -105,7 +109,7 @@ def read_tcx(data: bytes, name: str) -> list[Activity]:
     root = parse_xml(data, name, "TCX")
     if local(root.tag) != "TrainingCenterDatabase":
         raise BadFileError(name, f"not a TCX file (its root element is <{local(root.tag)}>)")
-    elements = [el for el in root.iter() if local(el.tag) == "Activity"]
+    elements = list(root.iter("{*}Activity"))
     if not elements:
         raise BadFileError(name, "TCX file holds no <Activity> (a course or workout is not a recording)")
     found: list[Activity] = []
