@@ -262,3 +262,13 @@ def test_sources_are_found_once_when_named_twice(tmp_path: Path) -> None:
     (tmp_path / "a.gpx").write_bytes(write_gpx(make_activity()))
     found, _ = find_sources([str(tmp_path), str(tmp_path / "a.gpx")])
     assert len(found) == 1
+
+
+def test_a_folder_with_some_other_activities_csv_is_walked_as_usual(tmp_path: Path) -> None:
+    (tmp_path / "activities.csv").write_text("Activity Type,Date,Title\nRunning,2024-05-01,Run\n")
+    (tmp_path / "run.gpx").write_bytes(write_gpx(make_activity()))
+    found, problems = find_sources([str(tmp_path)])
+    assert problems == [] and [Path(s.path).name for s in found] == ["run.gpx"]
+    # Named explicitly, the same CSV says why it is not a Strava export.
+    found, (problem,) = find_sources([str(tmp_path / "activities.csv")])
+    assert "expected" in problem.reason and "Activity ID" in problem.reason

@@ -136,7 +136,7 @@ class _Finder:
             self.folder(path)
         elif os.path.isfile(path):
             if os.path.basename(path).lower() == "activities.csv":
-                self.strava_folder(os.path.dirname(path) or ".")
+                self.strava_folder(os.path.dirname(path) or ".", explicit=True)
             elif zipfile.is_zipfile(path):
                 self.archive(path)
             elif path.lower().endswith(".zip"):
@@ -151,8 +151,7 @@ class _Finder:
     def folder(self, folder: str) -> None:
         if _is_backstride_export(folder):
             return
-        if os.path.isfile(os.path.join(folder, "activities.csv")):
-            self.strava_folder(folder)
+        if os.path.isfile(os.path.join(folder, "activities.csv")) and self.strava_folder(folder):
             return
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -171,9 +170,13 @@ class _Finder:
                 elif entry.name.lower().endswith(".zip"):
                     self.path(full)
 
-    def strava_folder(self, folder: str) -> None:
+    def strava_folder(self, folder: str, explicit: bool = False) -> bool:
+        """Sources of an unpacked Strava export. False (nothing added) when ``activities.csv`` is not
+        Strava's, unless the file was named explicitly: then its error is reported."""
         csv_path = os.path.join(folder, "activities.csv")
-        rows = self._strava_rows(csv_path, lambda: _read_limited(csv_path))
+        rows = self._strava_rows(csv_path, lambda: _read_limited(csv_path), report=explicit)
+        if rows is None:
+            return False
         listed: set[str] = set()
         for row in rows:
             if not row.filename:
@@ -191,6 +194,7 @@ class _Finder:
                 continue
             self.add(Source(label, full, overrides=_overrides(row)))
         self._unlisted_files(folder, listed)
+        return True
 
     def _unlisted_files(self, folder: str, listed: set[str]) -> None:
         base = os.path.join(folder, "activities")
@@ -203,12 +207,15 @@ class _Finder:
                 if not filename.startswith(".") and _is_activity_name(filename) and full not in listed:
                     self.add(Source(full, full))
 
-    def _strava_rows(self, label: str, read: Any) -> list[StravaRow]:
+    def _strava_rows(self, label: str, read: Any, report: bool) -> list[StravaRow] | None:
+        """The rows, or ``None`` when the CSV is not Strava's (reported as a problem if ``report``)."""
         try:
             return read_strava_csv(read(), label)
         except BadFileError as exc:
-            self.problems.append(exc)
-            return []
+            if report:
+                self.problems.append(exc)
+                return []
+            return None
 
     def archive(self, path: str) -> None:
         try:
@@ -240,8 +247,7 @@ class _Finder:
         csvs = sorted(
             (n for n in safe if posixpath.basename(n).lower() == "activities.csv"), key=lambda n: n.count("/")
         )
-        if csvs:
-            self.strava_archive(path, csvs[0], safe)
+        if csvs and self.strava_archive(path, csvs[0], safe):
             return
         for member in sorted(safe):
             if _is_activity_name(member):
@@ -258,7 +264,8 @@ class _Finder:
             return
         self.add(Source(label, path, info.filename, overrides))
 
-    def strava_archive(self, path: str, csv_member: str, safe: dict[str, zipfile.ZipInfo]) -> None:
+    def strava_archive(self, path: str, csv_member: str, safe: dict[str, zipfile.ZipInfo]) -> bool:
+        """Sources of a zipped Strava export; False when its ``activities.csv`` is not Strava's."""
         prefix = posixpath.dirname(csv_member)
         csv_label = f"{path}!{csv_member}"
 
@@ -266,8 +273,11 @@ class _Finder:
             _check_entry(safe[csv_member], csv_label)
             return _read_member(path, csv_member, csv_label)
 
+        rows = self._strava_rows(csv_label, read_csv, report=False)
+        if rows is None:
+            return False
         listed: set[str] = set()
-        for row in self._strava_rows(csv_label, read_csv):
+        for row in rows:
             if not row.filename:
                 self.problems.append(_no_file(csv_label, row))
                 continue
@@ -285,6 +295,7 @@ class _Finder:
         for member in sorted(safe):
             if member.startswith(activities) and member not in listed and _is_activity_name(member):
                 self._archive_member(path, safe[member])
+        return True
 
 
 def _read_limited(path: str) -> bytes:
