@@ -120,8 +120,18 @@ def import_paths(
     runs after each newly imported activity (the log uses it for the lap-button onset).
     """
     from backstride.importers.sources import find_sources
+    from backstride.log.archive import is_export, restore
 
     summary = ImportSummary()
+    exports = [p for p in paths if os.path.isdir(p) and is_export(p)]
+    for path in exports:  # a backstride export folder: restored as a whole (empty database only)
+        restored = restore(engine, path, user_id)
+        summary.outcomes.append(
+            Outcome(path, "imported", f"restored a backstride export ({restored.total} rows)")
+        )
+    paths = [p for p in paths if p not in exports]
+    if exports and not paths:
+        return summary
     sources, problems = find_sources(paths)
     for problem in problems:
         summary.outcomes.append(Outcome(problem.name, "failed", problem.reason))

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from backstride.log.pain import get_pain
 from backstride.store.activities import as_json_ready, file_names, load_laps, resolve_run, warnings_of
 
 RECORD_FIELDS = (
@@ -48,7 +49,8 @@ def run_record(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_detail(conn: Connection, user_id: int, ref: str | int) -> dict[str, Any]:
-    """One run with its laps (``lap_list``), files and warnings."""
+    """One run with its laps (``lap_list``), files, warnings and ``pain``: its pain report, or
+    ``None`` when none was logged (unknown; see :func:`backstride.log.pain.get_pain`)."""
     row = resolve_run(conn, user_id, ref)
     out = run_record(row)
     out["lap_list"] = [
@@ -64,4 +66,5 @@ def run_detail(conn: Connection, user_id: int, ref: str | int) -> dict[str, Any]
     ]
     out["files"] = file_names(conn, row["id"])
     out["warnings"] = warnings_of(row)
+    out["pain"] = get_pain(conn, user_id, row["id"])
     return out

@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from backstride.cli.context import console, err_console, handle_errors, print_json, state
 from backstride.importing import ImportSummary, import_paths
+from backstride.log.pain import onset_from_first_lap_hook
 
 
 def _print_summary(summary: ImportSummary) -> None:
@@ -56,7 +57,14 @@ def register(app: typer.Typer) -> None:
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            summary = import_paths(st.engine, paths, user_id=st.user_id, sports=sports, progress=progress)
+            summary = import_paths(
+                st.engine,
+                paths,
+                user_id=st.user_id,
+                sports=sports,
+                progress=progress,
+                on_saved=onset_from_first_lap_hook,
+            )
         if as_json:
             print_json(summary.as_dict())
         else:

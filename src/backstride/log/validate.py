@@ -17,10 +17,10 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 FUTURE_SLACK = timedelta(days=1)
 
 
-def build(model: type[M], **values: object) -> M:
+def build(schema: type[M], /, **values: object) -> M:
     """Validate ``values`` into ``model``; a failure becomes one readable :class:`ValidationError`."""
     try:
-        return model(**values)
+        return schema(**values)
     except pydantic.ValidationError as exc:
         raise ValidationError(describe(exc)) from exc
 

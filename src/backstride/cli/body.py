@@ -1,0 +1,48 @@
+"""``backstride body weight W`` and ``backstride body list``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.log.body import body_weights, record_weight
+from backstride.log.validate import parse_day
+
+body_app = typer.Typer(help="Body weight over time.", no_args_is_help=True)
+
+
+@body_app.command("weight")
+@handle_errors
+def weight_command(
+    ctx: typer.Context,
+    weight: Annotated[str, typer.Argument(help="82.5kg, 180lb, or a number in --unit.")],
+    day: Annotated[str | None, typer.Option("--date", help="The day (default today).")] = None,
+    unit: Annotated[str, typer.Option(help="Unit of a bare number: kg or lb.")] = "kg",
+) -> None:
+    """Record today's (or a day's) body weight."""
+    st = state(ctx)
+    with st.engine.begin() as conn:
+        kg = record_weight(conn, st.user_id, weight, parse_day(day) if day else None, unit)
+    console.print(f"saved {kg:.1f} kg")
+
+
+@body_app.command("list")
+@handle_errors
+def list_command(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False
+) -> None:
+    """Body weights, oldest first."""
+    st = state(ctx)
+    with st.engine.connect() as conn:
+        records = body_weights(conn, st.user_id).to_dict(orient="records")
+    if as_json:
+        print_json(records)
+        return
+    for r in records:
+        console.print(f"{r['date']}  {r['weight_kg']:.1f} kg")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(body_app, name="body")

@@ -1,0 +1,192 @@
+"""``backstride pain RUN ...``, ``backstride pain import FILE.csv``, ``backstride pain list``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.log_common import default_group, maybe, need
+from backstride.log.pain import (
+    LOCATIONS,
+    QUALITIES,
+    STAGES,
+    confirm_pain,
+    delete_pain,
+    pain_reports,
+    record_pain,
+)
+from backstride.log.pain_csv import import_pain_csv
+from backstride.store.activities import resolve_run
+from backstride.units import format_distance, format_duration
+
+pain_app = typer.Typer(
+    cls=default_group("record"),
+    help="Pain reports: one per run (RUN = an id, a date or 'last'), or --none for a pain-free run.",
+    no_args_is_help=True,
+)
+
+
+def describe(report: dict[str, Any] | None, unit: str) -> str:
+    """One line for a report, in the display unit."""
+    if report is None:
+        return "no pain report (unknown)"
+    if report["status"] == "none":
+        return "pain-free"
+    onset = report["onset_m"]
+    where = ", ".join(report["locations"]) or "-"
+    text = f"pain {report['severity'] if report['severity'] is not None else '?'}/10 from "
+    if onset is None:
+        text += "an unknown point"
+    elif report["onset_low_m"] is not None and report["onset_low_m"] != report["onset_high_m"]:
+        low, high = (
+            format_distance(report["onset_low_m"], unit),
+            format_distance(report["onset_high_m"], unit),
+        )
+        text += f"about {format_distance(onset, unit)} (between {low} and {high})"
+    else:
+        text += format_distance(onset, unit)
+    text += f"; where: {where}; quality: {', '.join(report['qualities']) or '-'}"
+    for stage in report["stages"]:
+        text += f"; {stage['stage']} at {format_distance(stage['distance_m'], unit)}"
+    if report["lasted_after_s"] is not None:
+        text += f"; lasted {format_duration(report['lasted_after_s'])} after stopping"
+    if not report["confirmed"]:
+        text += " [draft from the lap button: confirm with --confirm]"
+    return text
+
+
+@pain_app.command("record")
+@handle_errors
+def record_command(
+    ctx: typer.Context,
+    run: Annotated[str, typer.Argument(help="The run: its id, a date (2025-03-01) or 'last'.")],
+    onset: Annotated[
+        str | None,
+        typer.Option(help="Where it started: 1.2mi, 2km, 800m, 14:30 (elapsed), 'lap 2', or 'unknown'."),
+    ] = None,
+    from_lap: Annotated[bool, typer.Option("--from-lap", help="Onset = the first manual lap press.")] = False,
+    none: Annotated[bool, typer.Option("--none", help="A pain-free run.")] = False,
+    severity: Annotated[int | None, typer.Option(help="Peak pain, 0-10.")] = None,
+    where: Annotated[
+        list[str] | None, typer.Option("--where", help=f"Location (repeatable): {', '.join(LOCATIONS)}.")
+    ] = None,
+    quality: Annotated[
+        list[str] | None, typer.Option("--quality", help=f"Quality (repeatable): {', '.join(QUALITIES)}.")
+    ] = None,
+    stage: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--stage", help=f"Stage at a position (repeatable): {', '.join(STAGES)}; e.g. cramp@2.1mi."
+        ),
+    ] = None,
+    lasted: Annotated[
+        str | None, typer.Option(help="How long it lasted after stopping: 10:00, 20min.")
+    ] = None,
+    notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
+    confirm: Annotated[bool, typer.Option("--confirm", help="Confirm a draft from the lap button.")] = False,
+    delete: Annotated[
+        bool, typer.Option("--delete", help="Remove the report (the run becomes unknown).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Record the pain report of one run (replacing any earlier one)."""
+    st = state(ctx)
+    unit = st.units
+    with st.engine.begin() as conn:
+        if delete:
+            existed = delete_pain(conn, st.user_id, run)
+            console.print("removed the pain report" if existed else "there was no pain report")
+            return
+        if confirm:
+            report = confirm_pain(conn, st.user_id, run)
+        elif none:
+            report = record_pain(conn, st.user_id, run, status="none", notes=notes)
+        else:
+            run = str(resolve_run(conn, st.user_id, run)["id"])  # an unknown run fails before any prompt
+            if not from_lap:
+                onset = need(onset, "--onset", "Where did it start (1.2mi, 14:30, lap 2, unknown)")
+            severity = need(severity, "--severity", "Peak pain, 0-10", int)
+            where = where or _split(maybe(None, f"Where ({', '.join(LOCATIONS)})"))
+            quality = quality or _split(maybe(None, f"Quality ({', '.join(QUALITIES)})"))
+            report = record_pain(
+                conn,
+                st.user_id,
+                run,
+                onset=onset,
+                from_lap=from_lap,
+                severity=severity,
+                locations=where,
+                qualities=quality,
+                stages=stage or [],
+                lasted_after=lasted,
+                notes=notes,
+                default_unit=unit,
+            )
+    if as_json:
+        print_json(report)
+    else:
+        console.print(describe(report, unit))
+
+
+def _split(text: str | None) -> list[str]:
+    return [] if not text else [text]
+
+
+@pain_app.command("import")
+@handle_errors
+def import_command(
+    ctx: typer.Context,
+    path: Annotated[
+        str, typer.Argument(help="CSV with columns start, onset, severity, location, quality, notes.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+) -> None:
+    """Import pain reports from a spreadsheet (CSV); rows matching no run are listed."""
+    st = state(ctx)
+    unit = st.units
+    with st.engine.begin() as conn:
+        result = import_pain_csv(conn, st.user_id, path, default_unit=unit)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    console.print(f"saved {len(result.saved)} pain reports")
+    for row, start in result.unmatched:
+        console.print(f"[yellow]no run[/] within 2 minutes of {start} (row {row}): not saved")
+
+
+@pain_app.command("list")
+@handle_errors
+def list_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """Runs with a pain report (runs without one are unknown and not listed)."""
+    st = state(ctx)
+    with st.engine.connect() as conn:
+        frame = pain_reports(conn, st.user_id)
+    if as_json:
+        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        print_json(records)
+        return
+    unit = st.units
+    table = Table(box=None, header_style="bold")
+    for col in ("run", "date", "status", "onset", "severity", "where", "source"):
+        table.add_column(col)
+    for r in frame.itertuples():
+        table.add_row(
+            str(r.activity_id),
+            r.start_utc.strftime("%Y-%m-%d"),
+            r.status,
+            format_distance(r.onset_m, unit),
+            "-" if r.severity is None else str(r.severity),
+            ", ".join(r.locations),
+            r.source + ("" if r.confirmed else " (draft)"),
+        )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(pain_app, name="pain")
