@@ -119,7 +119,7 @@ def import_paths(
     ``progress(done, total)`` is called after each file. ``on_saved(engine, activity_id, activity)``
     runs after each newly imported activity (the log uses it for the lap-button onset).
     """
-    from backstride.importers.sources import find_sources
+    from backstride.importers.sources import SkippedEntry, find_sources
     from backstride.log.archive import is_export, restore
 
     summary = ImportSummary()
@@ -134,7 +134,8 @@ def import_paths(
         return summary
     sources, problems = find_sources(paths)
     for problem in problems:
-        summary.outcomes.append(Outcome(problem.name, "failed", problem.reason))
+        status: Status = "skipped" if isinstance(problem, SkippedEntry) else "failed"
+        summary.outcomes.append(Outcome(problem.name, status, problem.reason))
     total = len(sources)
     if progress:
         progress(0, total)
