@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from backstride.cli import body, checkin, data, imports, lift, pain, routine, run_context, runs, shoe
+from backstride.cli import body, checkin, data, demo, imports, lift, pain, routine, run_context, runs, shoe
 from backstride.cli.app import app
 
-for _module in (imports, runs, pain, lift, routine, body, shoe, run_context, checkin, data):
+for _module in (imports, runs, demo, pain, lift, routine, body, shoe, run_context, checkin, data):
     _module.register(app)
 
 

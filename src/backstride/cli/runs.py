@@ -44,7 +44,9 @@ def register(app: typer.Typer) -> None:
         unit = st.units
         table = Table(box=None, header_style="bold")
         for col in ("id", "date", "distance", "time", "pace", "descent", "HR", "cadence", "shoe"):
-            table.add_column(col, justify="left" if col in ("date", "shoe") else "right")
+            table.add_column(
+                col, justify="left" if col in ("date", "shoe") else "right", no_wrap=col == "date"
+            )
         for r in rows:
             table.add_row(
                 str(r["id"]),
