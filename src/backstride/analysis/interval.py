@@ -104,8 +104,11 @@ class Turnbull:
         if left.shape != right.shape or np.any(right < left) or np.any(~np.isfinite(left)):
             raise ValueError("need finite left <= right for every run")
         open_left = ~np.isfinite(right)
-        q, p = _innermost(left, right, open_left)
-        first, last = _coverage(left, right, open_left, q, p)
+        # (c, inf) becomes [c + 1 ulp, inf): an open end that innermost intervals can inherit exactly
+        shifted = np.where(open_left, np.nextafter(left, np.inf), left)
+        closed = np.zeros(left.size, dtype=bool)
+        q, p = _innermost(shifted, right, closed)
+        first, last = _coverage(shifted, right, closed, q, p)
         self._obs = (left, right, open_left, first, last)
         m = q.size
         self.mass_ = _em(first, last, m, np.ones(left.size), np.full(m, 1.0 / m), self.tol, self.max_iter)

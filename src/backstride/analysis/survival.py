@@ -106,7 +106,7 @@ class KaplanMeier:
             self.variance_: FloatArray = np.where(surv > 0, surv**2 * greenwood_sum, 0.0)
         self.ci_low_, self.ci_high_ = _loglog_bounds(surv, greenwood_sum, z)
         self.at_risk_: FloatArray = at_risk
-        self.events_at_: FloatArray = died
+        self.events_at_: FloatArray = np.asarray(died, dtype=float)
         self.n_runs_ = int(d.size)
         self.n_events_ = int(e.sum())
         self.median_m_ = _first_at_or_below(timeline, surv, 0.5)

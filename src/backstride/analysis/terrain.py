@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ from backstride.analysis.cox import ConvergenceError
 from backstride.analysis.poisson import fit_poisson
 from backstride.analysis.results import Result, fmt_p, fmt_ratio
 
-FloatArray = NDArray[np.float64]
+FloatArray = NDArray[Any]
 _BIG = 1.0e7  # metres between runs on the concatenated distance axis (no run is 10,000 km)
 MIN_TERRAIN_EVENTS = 10
 MIN_EVENTS_PER_LEVEL = 3

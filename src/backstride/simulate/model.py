@@ -16,11 +16,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-FloatArray = NDArray[np.float64]
+FloatArray = NDArray[Any]
 
 GRID_M = 10.0
 MAX_DISTANCE_M = 60_000.0
@@ -132,7 +133,7 @@ def make_route(
     name: str, rng: np.random.Generator, length_m: float, amplitude_m: float, truth: Truth
 ) -> Route:
     """A smooth periodic elevation profile (a few harmonics) and its cumulative hazard factor."""
-    n = int(round(length_m / GRID_M))
+    n = round(length_m / GRID_M)
     length_m = n * GRID_M
     x = np.arange(n) / n
     alt = np.zeros(n)

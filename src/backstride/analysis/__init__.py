@@ -1,0 +1,66 @@
+"""Analysis: pain-free distance (survival), factors (Cox), terrain (piecewise exponential); result objects."""
+
+from backstride.analysis.cox import ConvergenceError, CoxFit, fit_cox
+from backstride.analysis.factors import (
+    Factor,
+    FactorAnalysis,
+    FactorResult,
+    analyze_factors,
+    benjamini_hochberg,
+    data_check,
+)
+from backstride.analysis.interval import Turnbull
+from backstride.analysis.poisson import PoissonFit, fit_poisson
+from backstride.analysis.results import Result
+from backstride.analysis.survival import (
+    Estimate,
+    KaplanMeier,
+    LogRankResult,
+    PainFreeResult,
+    WindowResult,
+    compare_periods,
+    logrank_test,
+    pain_free_distance,
+    rolling_pain_free,
+    survival_columns,
+)
+from backstride.analysis.terrain import (
+    DEFAULT_TERMS,
+    RateRatio,
+    TerrainResult,
+    TerrainTerm,
+    analyze_terrain,
+    segment_runs,
+)
+
+__all__ = [
+    "DEFAULT_TERMS",
+    "ConvergenceError",
+    "CoxFit",
+    "Estimate",
+    "Factor",
+    "FactorAnalysis",
+    "FactorResult",
+    "KaplanMeier",
+    "LogRankResult",
+    "PainFreeResult",
+    "PoissonFit",
+    "RateRatio",
+    "Result",
+    "TerrainResult",
+    "TerrainTerm",
+    "Turnbull",
+    "WindowResult",
+    "analyze_factors",
+    "analyze_terrain",
+    "benjamini_hochberg",
+    "compare_periods",
+    "data_check",
+    "fit_cox",
+    "fit_poisson",
+    "logrank_test",
+    "pain_free_distance",
+    "rolling_pain_free",
+    "segment_runs",
+    "survival_columns",
+]
