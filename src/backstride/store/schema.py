@@ -150,3 +150,4 @@ __all__ = [
 ]
 
 from backstride.store import log_schema  # noqa: F401, E402
+from backstride.store import plan_schema  # noqa: F401, E402

@@ -1,0 +1,319 @@
+"""The plan rule engine: from the screen, self-test flags, findings, goal and routines to a ranked list
+of what to try (each with its reason and evidence), a weekly schedule and one n-of-1 experiment.
+
+Rules, in order:
+
+1. No screen yet: nothing is advised (``status="needs_screen"``). An open emergency screen withholds the
+   plan (``status="withheld"``) until the user confirms they have been assessed.
+2. Every self-test flag and every finding calls the remedies that target it; remedies marked ``always``
+   apply to everyone building distance.
+3. Remedies whose evidence is ``against`` are set aside, with the reason shown (the forum proposes them;
+   trials did not support them), never silently dropped.
+4. The rest are ranked by strength of evidence first, then by how strongly the runner's own data point at
+   them, then by how many signals point at them; a remedy already being done without improvement
+   comes after an untried one of the same rank.
+5. The experiment is the remedy whose effect is quickest to test (7-day periods) and which the runner's
+   data point at most; a remedy already being done is a good candidate (does it help?).
+
+Nothing is treatment: the wording is "try", "associated with", and every item says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from backstride.plan.inputs import PlanInputs
+from backstride.plan.knowledge import EVIDENCE_RANK, SIGNAL_RANK, Remedy, knowledge_base
+from backstride.plan.schedule import Schedule, SessionSpec, build_schedule
+from backstride.plan.screens import banner
+
+PlanStatus = Literal["ok", "withheld", "needs_screen"]
+
+DISCLAIMER = (
+    "This is not a diagnosis or a treatment. It lists what to try, why, and how strong the evidence is; "
+    "findings from your data are associations with uncertainty. Check new exercise with a clinician if "
+    "you are unsure."
+)
+EXPERIMENT_DESIGN = (
+    "3 pairs of 7-day periods; within each pair the order A (with it) and B (without) is random "
+    "(for example AB|BA|AB); {washout}compare {outcome} between A and B, and report the probability of a "
+    "meaningful improvement."
+)
+NEEDS_SCREEN = "Answer the red-flag screen first (backstride screen): advice comes after the safety check."
+TRENDS_NOT_IMPROVING = frozenset({"trend_flat", "trend_worsening"})
+
+
+@dataclass(frozen=True)
+class Trigger:
+    type: Literal["self_test", "finding", "always", "tried"]
+    id: str
+    strength: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "id": self.id, "strength": self.strength, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    remedy: str
+    name: str
+    reason: str
+    triggers: list[Trigger]
+    evidence_strength: str
+    evidence_summary: str
+    sources: list[dict[str, str]]
+    forum_says: str
+    dose: str
+    progression: str
+    contraindications: list[str]
+    tried: bool
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "remedy": self.remedy,
+            "name": self.name,
+            "reason": self.reason,
+            "triggers": [t.as_dict() for t in self.triggers],
+            "evidence": {
+                "strength": self.evidence_strength,
+                "summary": self.evidence_summary,
+                "sources": self.sources,
+            },
+            "forum_says": self.forum_says,
+            "dose": self.dose,
+            "progression": self.progression,
+            "contraindications": self.contraindications,
+            "tried": self.tried,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Experiment:
+    remedy: str
+    name: str
+    why: str
+    design: str
+    period_days: int
+    washout_days: int
+    pairs: int
+    outcome: str
+    how: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "remedy": self.remedy,
+            "name": self.name,
+            "why": self.why,
+            "design": self.design,
+            "pairs": self.pairs,
+            "period_days": self.period_days,
+            "washout_days": self.washout_days,
+            "outcome": self.outcome,
+            "how": self.how,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    status: PlanStatus
+    message: str
+    banner: str
+    screen: dict[str, Any] | None
+    items: list[PlanItem] = field(default_factory=list)
+    set_aside: list[PlanItem] = field(default_factory=list)
+    schedule: Schedule | None = None
+    experiment: Experiment | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def withheld(self) -> bool:
+        return self.status != "ok"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "withheld": self.withheld,
+            "message": self.message,
+            "banner": self.banner,
+            "screen": self.screen,
+            "disclaimer": DISCLAIMER,
+            "items": [i.as_dict() for i in self.items],
+            "set_aside": [i.as_dict() for i in self.set_aside],
+            "schedule": None if self.schedule is None else self.schedule.as_dict(),
+            "experiment": None if self.experiment is None else self.experiment.as_dict(),
+            "notes": list(self.notes),
+        }
+
+
+def _triggers(inputs: PlanInputs) -> dict[str, list[Trigger]]:
+    """Remedy id -> the signals that call it, in input order."""
+    out: dict[str, list[Trigger]] = {}
+    for remedy in knowledge_base().remedies.remedies:
+        found: list[Trigger] = []
+        for flag in inputs.self_test_flags:
+            if flag.id in remedy.targets.self_test_flags:
+                found.append(Trigger("self_test", flag.id, flag.strength, flag.reason))
+        for finding in inputs.findings:
+            if finding.kind in remedy.targets.findings:
+                found.append(Trigger("finding", finding.kind, finding.strength, finding.detail))
+        if not found and remedy.targets.always:
+            found.append(Trigger("always", "always", "weak", "applies to everyone building distance"))
+        if not found and remedy.id in inputs.tried_routines:
+            reason = "you already do this (routine log); none of your self-tests or findings point to it"
+            found.append(Trigger("tried", "tried", "weak", reason))
+        if found:
+            out[remedy.id] = found
+    return out
+
+
+def _signal(triggers: list[Trigger]) -> int:
+    return max((SIGNAL_RANK[t.strength] for t in triggers if t.type in ("self_test", "finding")), default=0)
+
+
+def _item(remedy: Remedy, triggers: list[Trigger], tried: bool, note: str) -> PlanItem:
+    kb = knowledge_base()
+    ordered = sorted(triggers, key=lambda t: -SIGNAL_RANK[t.strength])
+    reason = "; ".join(dict.fromkeys(t.reason for t in ordered))
+    if remedy.evidence.strength == "against":
+        reason += f". Set aside: {remedy.evidence.summary}"
+    return PlanItem(
+        remedy=remedy.id,
+        name=remedy.name,
+        reason=reason,
+        triggers=ordered,
+        evidence_strength=remedy.evidence.strength,
+        evidence_summary=remedy.evidence.summary,
+        sources=kb.cite(remedy.evidence.sources),
+        forum_says=remedy.forum_says,
+        dose=remedy.dose,
+        progression=remedy.progression,
+        contraindications=list(remedy.contraindications),
+        tried=tried,
+        note=note,
+    )
+
+
+def rank_items(inputs: PlanInputs) -> tuple[list[PlanItem], list[PlanItem]]:
+    """(recommended, set aside), each in rank order (see the module docstring)."""
+    kb = knowledge_base()
+    not_improving = any(f.kind in TRENDS_NOT_IMPROVING for f in inputs.findings)
+    keyed: list[tuple[tuple[int, int, int, int, str], PlanItem]] = []
+    for remedy_id, triggers in _triggers(inputs).items():
+        remedy = kb.remedy(remedy_id)
+        tried = remedy_id in inputs.tried_routines
+        stale = tried and not_improving
+        note = (
+            "You already do this and your pain-free distance is not improving: keep it if an experiment "
+            "or your own records say it helps."
+            if stale
+            else ("You already do this: keep going." if tried else "")
+        )
+        key = (
+            -EVIDENCE_RANK[remedy.evidence.strength],
+            -_signal(triggers),
+            -len(triggers),
+            1 if stale else 0,
+            remedy_id,
+        )
+        keyed.append((key, _item(remedy, triggers, tried, note)))
+    keyed.sort(key=lambda kv: kv[0])
+    items = [i for _, i in keyed if i.evidence_strength != "against"]
+    aside = [i for _, i in keyed if i.evidence_strength == "against"]
+    return items, aside
+
+
+def choose_experiment(inputs: PlanInputs, items: list[PlanItem], aside: list[PlanItem]) -> Experiment | None:
+    """One n-of-1 experiment: a quick-acting, testable remedy the data point at (tried ones preferred)."""
+    kb = knowledge_base()
+    candidates: list[tuple[tuple[int, int, int, int], PlanItem]] = []
+    for position, item in enumerate(items + aside):
+        spec = kb.remedy(item.remedy).experiment
+        if not spec.testable or spec.period_days > 7:
+            continue
+        finding = max((SIGNAL_RANK[t.strength] for t in item.triggers if t.type == "finding"), default=0)
+        candidates.append(
+            ((-finding, 0 if item.tried else 1, -EVIDENCE_RANK[item.evidence_strength], position), item)
+        )
+    if not candidates:
+        return None
+    item = min(candidates, key=lambda kv: kv[0])[1]
+    spec = kb.remedy(item.remedy).experiment
+    why = item.reason
+    if item.tried:
+        why = f"you already do it, so find out whether it helps you; {why}"
+    return Experiment(
+        remedy=item.remedy,
+        name=item.name,
+        why=why,
+        design=EXPERIMENT_DESIGN.format(
+            washout=(
+                f"ignore the first {spec.washout_days} day(s) of each period as washout; "
+                if spec.washout_days
+                else ""
+            ),
+            outcome=spec.outcome,
+        ),
+        period_days=7,
+        washout_days=spec.washout_days,
+        pairs=3,
+        outcome=spec.outcome,
+        how=spec.how,
+    )
+
+
+def _sessions(items: list[PlanItem], limit: int = 3) -> list[SessionSpec]:
+    kb = knowledge_base()
+    out: list[SessionSpec] = []
+    for item in items:
+        session = kb.remedy(item.remedy).session
+        if session is not None and session.kind == "exercise" and session.per_week > 0:
+            out.append(SessionSpec(item.remedy, item.name, session.minutes, session.per_week))
+        if len(out) == limit:
+            break
+    return out
+
+
+def build_plan(inputs: PlanInputs) -> Plan:
+    """The plan for one runner (see the module docstring for the rules)."""
+    screen = inputs.screen
+    screen_dict = None if screen is None else screen.as_dict()
+    if screen is None:
+        return Plan("needs_screen", NEEDS_SCREEN, "", None)
+    open_banner = banner(screen) if screen.assessed_at is None else ""
+    if screen.urgency == "emergency" and screen.assessed_at is None:
+        message = f"{screen.message} {screen.what_to_do}"
+        return Plan("withheld", message, open_banner, screen_dict)
+    items, aside = rank_items(inputs)
+    notes: list[str] = []
+    if screen.urgency == "urgent" and screen.assessed_at is None:
+        notes.append("You reported an urgent red flag: see a clinician and check this plan with them.")
+    schedule = None
+    if inputs.goal_distance_m:
+        schedule = build_schedule(
+            inputs.recent_runs,
+            inputs.goal_distance_m,
+            inputs.today,
+            goal_date=inputs.goal_date,
+            pain_free_median_m=inputs.pain_free_median_m,
+            sessions=_sessions(items),
+        )
+    else:
+        notes.append("Set a goal (backstride plan --goal 3mi --by 2025-06-01) to get a weekly schedule.")
+    if not inputs.self_test_flags:
+        notes.append("No self-test flags yet: backstride test shows the tests that sharpen this plan.")
+    message = "What to try, in order of evidence, with the reason for each."
+    return Plan(
+        "ok",
+        message,
+        open_banner,
+        screen_dict,
+        items,
+        aside,
+        schedule,
+        choose_experiment(inputs, items, aside),
+        notes,
+    )

@@ -1,0 +1,267 @@
+"""The knowledge base: data files in ``plan/data`` loaded and validated with pydantic.
+
+``sources.yaml`` lists every source (from DOMAIN.md) a file may cite; ``red_flags.yaml`` the screen;
+``self_tests.yaml`` the self-tests, their norms and flags; ``remedies.yaml`` the remedies, each with what
+the forum says, what the evidence says (strength and sources), dose, progression, what it targets,
+contraindications and how to test it as an n-of-1 experiment. :func:`knowledge_base` loads them once and
+checks the cross-references (unknown sources, flags or finding kinds fail loudly).
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from backstride.errors import ValidationError
+
+Urgency = Literal["emergency", "urgent"]
+EvidenceStrength = Literal["moderate", "low", "very_low", "against"]
+SignalStrength = Literal["strong", "moderate", "weak"]
+
+#: Rank of a remedy's evidence: higher is stronger. "against" means trials found no benefit.
+EVIDENCE_RANK: dict[str, int] = {"moderate": 3, "low": 2, "very_low": 1, "against": 0}
+#: Rank of how strongly a runner's data point at something (a finding or a self-test flag).
+SIGNAL_RANK: dict[str, int] = {"strong": 3, "moderate": 2, "weak": 1}
+
+#: Analysis findings the plan understands (``Finding.kind``), with what each means.
+FINDING_KINDS: dict[str, str] = {
+    "descent_effect": "pain starts sooner on or after descents (terrain descent rate ratio above 1)",
+    "lifting_lag": "back-loading lifts in the 24-72 h before a run are associated with earlier pain",
+    "max_effort_lifting": "max-effort lower-body days are associated with earlier pain",
+    "spike": "a run more than 10% longer than the longest of the previous 30 days",
+    "weekly_jump": "weekly distance up more than 30% on the week before",
+    "trend_flat": "pain-free distance is not improving",
+    "trend_worsening": "pain-free distance is getting shorter",
+    "speed_effect": "faster runs are associated with earlier pain",
+    "low_step_rate": "lower cadence is associated with earlier pain",
+    "body_mass_high": "body mass index over about 24, or rising body weight",
+    "cramping": "cramps reported during runs",
+    "short_pain_free_distance": "median pain-free distance is well short of the goal",
+    "shoe_effect": "one pair of shoes is associated with earlier pain",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RedFlagGroup(_Strict):
+    urgency: Urgency
+    label: str
+    message: str
+    what_to_do: str
+    sources: list[str] = Field(min_length=1)
+
+
+class QuestionDef(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    group: str
+    urgency: Urgency
+    text: str = Field(min_length=10)
+
+
+class RedFlagFile(_Strict):
+    groups: dict[str, RedFlagGroup]
+    questions: list[QuestionDef] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _groups_match(self) -> RedFlagFile:
+        for q in self.questions:
+            group = self.groups.get(q.group)
+            if group is None:
+                raise ValueError(f"question {q.id}: unknown group {q.group}")
+            if group.urgency != q.urgency:
+                raise ValueError(f"question {q.id}: urgency {q.urgency} differs from its group's")
+        _unique([q.id for q in self.questions], "red-flag question")
+        return self
+
+
+class FieldDef(_Strict):
+    """One value the runner enters. ``yesno`` fields are stored as 1.0 (yes) or 0.0 (no)."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    unit: str
+    kind: Literal["number", "yesno"] = "number"
+    min: float = 0.0
+    max: float = 1.0
+
+
+class FlagRule(_Strict):
+    """The flag is raised when ANY of ``metrics`` (field keys or derived metrics) satisfies op threshold."""
+
+    metrics: list[str] = Field(min_length=1)
+    op: Literal[">=", ">", "<", "<="]
+    threshold: float
+
+
+class FlagDef(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str
+    rule: FlagRule
+    strength: SignalStrength
+    verified: bool
+
+
+class SelfTestDef(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    how: list[str] = Field(min_length=2)
+    fields: list[FieldDef] = Field(min_length=1)
+    norm: list[str] = Field(min_length=1)
+    norm_verified: bool
+    caution: str = ""
+    sources: list[str] = Field(min_length=1)
+    flags: list[FlagDef] = Field(min_length=1)
+
+
+class SelfTestFile(_Strict):
+    tests: list[SelfTestDef] = Field(min_length=1)
+
+
+class Evidence(_Strict):
+    summary: str = Field(min_length=20)
+    strength: EvidenceStrength
+    sources: list[str] = Field(min_length=1)
+
+
+class Targets(_Strict):
+    self_test_flags: list[str] = []
+    findings: list[str] = []
+    always: bool = False
+
+
+class ExperimentDef(_Strict):
+    """How to test a remedy in one runner. ``period_days`` 0 means it is too slow for short periods."""
+
+    testable: bool
+    period_days: int = Field(ge=0, le=42)
+    washout_days: int = Field(ge=0, le=14)
+    outcome: str
+    how: str
+
+
+class SessionDef(_Strict):
+    kind: Literal["exercise", "run", "habit", "lifting"]
+    minutes: int = Field(ge=0, le=120)
+    per_week: int = Field(ge=0, le=7)
+
+
+class Remedy(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    category: Literal[
+        "core",
+        "hip",
+        "extensor",
+        "flexibility",
+        "recovery",
+        "form",
+        "load",
+        "lifting",
+        "equipment",
+        "body",
+        "nutrition",
+        "class",
+    ]
+    forum_says: str = Field(min_length=10)
+    evidence: Evidence
+    dose: str
+    progression: str
+    targets: Targets
+    contraindications: list[str] = Field(min_length=1)
+    experiment: ExperimentDef
+    session: SessionDef | None = None
+    routines: list[str] = []
+
+
+class RemedyFile(_Strict):
+    remedies: list[Remedy] = Field(min_length=20)
+
+
+class KnowledgeBase(_Strict):
+    sources: dict[str, str]
+    red_flags: RedFlagFile
+    self_tests: SelfTestFile
+    remedies: RemedyFile
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> KnowledgeBase:
+        cited = [s for g in self.red_flags.groups.values() for s in g.sources]
+        cited += [s for t in self.self_tests.tests for s in t.sources]
+        cited += [s for r in self.remedies.remedies for s in r.evidence.sources]
+        unknown = sorted(set(cited) - set(self.sources))
+        if unknown:
+            raise ValueError(f"unknown sources cited: {', '.join(unknown)}")
+        _unique([t.id for t in self.self_tests.tests], "self-test")
+        flags = self.flag_ids
+        _unique([r.id for r in self.remedies.remedies], "remedy")
+        for r in self.remedies.remedies:
+            bad = sorted(set(r.targets.self_test_flags) - flags)
+            if bad:
+                raise ValueError(f"remedy {r.id}: unknown self-test flags {bad}")
+            bad = sorted(set(r.targets.findings) - set(FINDING_KINDS))
+            if bad:
+                raise ValueError(f"remedy {r.id}: unknown finding kinds {bad}")
+            if r.experiment.testable and r.experiment.period_days == 0:
+                raise ValueError(f"remedy {r.id}: a testable experiment needs period_days")
+        return self
+
+    @property
+    def flag_ids(self) -> set[str]:
+        ids = [f.id for t in self.self_tests.tests for f in t.flags]
+        _unique(ids, "self-test flag")
+        return set(ids)
+
+    def remedy(self, remedy_id: str) -> Remedy:
+        for r in self.remedies.remedies:
+            if r.id == remedy_id:
+                return r
+        raise ValidationError(f"unknown remedy {remedy_id!r}")
+
+    def test(self, test_id: str) -> SelfTestDef:
+        for t in self.self_tests.tests:
+            if t.id == test_id:
+                return t
+        known = ", ".join(t.id for t in self.self_tests.tests)
+        raise ValidationError(f"unknown self-test {test_id!r} (known: {known})")
+
+    def cite(self, keys: list[str]) -> list[dict[str, str]]:
+        """Sources as ``{"key", "citation"}`` dicts, in the order given."""
+        return [{"key": k, "citation": self.sources[k]} for k in keys]
+
+
+def _unique(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"duplicate {what} id {i!r}")
+        seen.add(i)
+
+
+def read_data(name: str) -> Any:
+    """A YAML file from ``backstride/plan/data``, parsed."""
+    text = resources.files("backstride.plan").joinpath("data", name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def build_knowledge_base(raw: dict[str, Any]) -> KnowledgeBase:
+    """Validate already-parsed data (keys ``sources``, ``red_flags``, ``self_tests``, ``remedies``)."""
+    return KnowledgeBase.model_validate(raw)
+
+
+@functools.cache
+def knowledge_base() -> KnowledgeBase:
+    """The shipped knowledge base, validated (loaded once per process)."""
+    return build_knowledge_base(
+        {
+            "sources": read_data("sources.yaml"),
+            "red_flags": read_data("red_flags.yaml"),
+            "self_tests": read_data("self_tests.yaml"),
+            "remedies": read_data("remedies.yaml"),
+        }
+    )
