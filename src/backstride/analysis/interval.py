@@ -161,8 +161,9 @@ class Turnbull:
             medians[b] = np.inf if med is None else med
             if target_m is not None:
                 targets[b] = 1.0 - mass[self.right_ <= target_m].sum()
-        lo, hi = np.quantile(medians, [0.025, 0.975])
-        median_ci = (float(lo) if np.isfinite(lo) else None, float(hi) if np.isfinite(hi) else None)
+        never = 1e15  # a resample whose curve never reaches 0.5 (finite, so quantiles stay defined)
+        lo, hi = np.quantile(np.where(np.isfinite(medians), medians, never), [0.025, 0.975])
+        median_ci = (float(lo) if lo < never else None, float(hi) if hi < never else None)
         target_ci: tuple[float | None, float | None] = (None, None)
         if target_m is not None and np.isfinite(targets).all():
             tlo, thi = np.quantile(targets, [0.025, 0.975])
