@@ -84,7 +84,7 @@ def _parse_start(text: str) -> datetime:
 def _match(conn: Connection, user_id: int, start: datetime) -> int | None:
     window = timedelta(seconds=MATCH_WINDOW_S)
     wide = timedelta(hours=15) if start.tzinfo is None else timedelta(0)
-    base = start.replace(tzinfo=UTC)
+    base = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
     candidates = conn.execute(
         select(activities.c.id, activities.c.start_utc, activities.c.utc_offset_s).where(
             activities.c.user_id == user_id,
