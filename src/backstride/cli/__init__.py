@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
-from backstride.cli import body, checkin, data, demo, imports, lift, pain, routine, run_context, runs, shoe
+from backstride.cli import (
+    body,
+    checkin,
+    data,
+    demo,
+    imports,
+    lift,
+    pain,
+    plan,
+    routine,
+    run_context,
+    runs,
+    screen,
+    selftest,
+    shoe,
+)
 from backstride.cli.app import app
 
-for _module in (imports, runs, demo, pain, lift, routine, body, shoe, run_context, checkin, data):
+for _module in (
+    imports,
+    runs,
+    demo,
+    pain,
+    lift,
+    routine,
+    body,
+    shoe,
+    run_context,
+    checkin,
+    data,
+    screen,
+    selftest,
+    plan,
+):
     _module.register(app)
 
 

@@ -1,0 +1,100 @@
+"""``backstride plan``: what to try, why, a weekly schedule and one experiment.
+
+Exit status: 0 when a plan is shown; 3 when it is withheld (an open emergency red flag, until
+``backstride screen --assessed``; or no screen answered yet). With ``--json`` the outcome is printed
+either way (``status``, ``withheld``, ``message``), so scripts can read it and test the exit status.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from backstride.cli.context import console, fail, handle_errors, print_json, state
+from backstride.cli.screen import print_banner
+from backstride.plan.engine import DISCLAIMER, Plan, build_plan
+from backstride.plan.inputs import build_inputs, set_goal
+from backstride.units import format_distance, parse_distance
+
+WITHHELD_EXIT = 3
+
+
+def _print_plan(plan: Plan, unit: str) -> None:
+    console.print(f"[bold]{plan.message}[/]")
+    console.print(f"[dim]{DISCLAIMER}[/]")
+    for n, item in enumerate(plan.items, 1):
+        tried = " (you already do this)" if item.tried else ""
+        console.print(f"\n[bold]{n}. {item.name}[/]{tried}")
+        console.print(f"   why: {item.reason}")
+        console.print(f"   evidence ({item.evidence_strength.replace('_', ' ')}): {item.evidence_summary}")
+        console.print(f"   dose: {item.dose}")
+        if item.note:
+            console.print(f"   [yellow]{item.note}[/]")
+    if plan.set_aside:
+        console.print("\n[bold]Set aside[/] (proposed on the forums; the evidence does not support it):")
+        for item in plan.set_aside:
+            console.print(f"  - {item.name}: {item.evidence_summary}")
+    if plan.schedule is not None:
+        s = plan.schedule
+        console.print(
+            f"\n[bold]Schedule[/] toward {format_distance(s.goal_distance_m, unit)} "
+            "(no run more than 10% longer than your longest of the past 30 days):"
+        )
+        for week in s.weeks:
+            runs = ", ".join(
+                f"{r.day:%a} {format_distance(r.distance_m, unit)}{' long' if r.kind == 'long' else ''}"
+                for r in week.runs
+            )
+            sessions = ", ".join(f"{x.day:%a} {x.minutes} min" for x in week.sessions)
+            console.print(f"  week {week.number} ({week.start}): {runs}; exercise {sessions or '-'}")
+        for note in s.notes:
+            console.print(f"  [yellow]{note}[/]")
+    if plan.experiment is not None:
+        e = plan.experiment
+        console.print(
+            f"\n[bold]Experiment:[/] {e.name}\n  why: {e.why}\n  design: {e.design}\n  how: {e.how}"
+        )
+    for note in plan.notes:
+        console.print(f"[dim]{note}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("plan")
+    @handle_errors
+    def plan_command(
+        ctx: typer.Context,
+        goal: Annotated[
+            str | None,
+            typer.Option("--goal", help="Store a goal distance to run pain-free, e.g. 3mi or 5km."),
+        ] = None,
+        by: Annotated[str | None, typer.Option("--by", help="Goal date, YYYY-MM-DD.")] = None,
+        as_of: Annotated[
+            str | None, typer.Option("--as-of", help="Plan as of this date (YYYY-MM-DD).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    ) -> None:
+        """What to try and why, a weekly schedule, and one experiment. Exit status 3 when withheld."""
+        st = state(ctx)
+        unit = st.units
+        try:
+            goal_date = date.fromisoformat(by) if by else None
+            today = date.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            fail("dates must be YYYY-MM-DD")
+        with st.engine.begin() as conn:
+            if goal is not None:
+                set_goal(conn, st.user_id, parse_distance(goal, unit), goal_date)
+            elif by is not None:
+                fail("--by needs --goal")
+            plan = build_plan(build_inputs(conn, st.user_id, today=today))
+        if as_json:
+            print_json(plan.as_dict())
+        elif plan.withheld:
+            console.print(f"[bold red]Plan withheld.[/] {plan.message}")
+        else:
+            _print_plan(plan, unit)
+        print_banner(plan.banner)
+        if plan.withheld:
+            raise typer.Exit(WITHHELD_EXIT)

@@ -1,0 +1,85 @@
+"""Stored screens: open flags, resolution rules, the banner (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, insert
+
+from backstride.plan import redflags, screens
+from backstride.store.schema import users
+
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def _record(engine: Engine, answers: dict[str, bool], days: int, user: int = 1) -> None:
+    with engine.begin() as conn:
+        screens.record_screen(conn, user, redflags.evaluate(answers), "screen", T0 + timedelta(days=days))
+
+
+def test_no_screen_means_nothing_open(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert screens.open_flags(conn, 1) is None
+        assert screens.latest_screen(conn, 1) is None
+        assert not screens.plan_withheld(conn, 1)
+    assert screens.banner(None) == ""
+
+
+def test_round_trip_keeps_answers_and_time(engine: Engine) -> None:
+    _record(engine, {"fever": True}, 0)
+    with engine.connect() as conn:
+        found = screens.latest_screen(conn, 1)
+    assert found is not None
+    assert found.urgency == "urgent" and found.flags == ("fever",)
+    assert found.answers["fever"] is True and found.answers["bladder"] is False
+    assert found.taken_at == T0
+
+
+def test_emergency_stays_open_until_assessed(engine: Engine) -> None:
+    _record(engine, {"bowel": True}, 0)
+    _record(engine, {}, 1)  # a later all-no screen does not clear an emergency
+    with engine.connect() as conn:
+        result = screens.open_flags(conn, 1)
+        assert result is not None and result.urgency == "emergency"
+        assert screens.plan_withheld(conn, 1)
+    text = screens.banner(result)
+    assert text.startswith("RED FLAG (emergency)") and "bowel" in text and "--assessed" in text
+    with engine.begin() as conn:
+        assert screens.confirm_assessed(conn, 1) == 1
+    with engine.connect() as conn:
+        assert screens.open_flags(conn, 1) is None
+        assert not screens.plan_withheld(conn, 1)
+        assert screens.screen_history(conn, 1)[1].assessed_at is not None
+
+
+def test_urgent_is_cleared_by_a_later_clean_screen(engine: Engine) -> None:
+    _record(engine, {"night_pain": True}, 0)
+    with engine.connect() as conn:
+        result = screens.open_flags(conn, 1)
+        assert result is not None and result.urgency == "urgent"
+        assert not screens.plan_withheld(conn, 1)
+    assert screens.banner(result).startswith("RED FLAG (urgent)")
+    _record(engine, {}, 7)
+    with engine.connect() as conn:
+        assert screens.open_flags(conn, 1) is None
+
+
+def test_open_emergency_outranks_a_newer_urgent(engine: Engine) -> None:
+    _record(engine, {"dark_urine": True}, 0)
+    _record(engine, {"fever": True}, 2)
+    with engine.connect() as conn:
+        result = screens.open_flags(conn, 1)
+    assert result is not None and result.flags == ("dark_urine",)
+
+
+def test_screens_are_scoped_to_their_user(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(users).values(id=2, username="other", created_at=T0))
+    _record(engine, {"bladder": True}, 0, user=2)
+    with engine.connect() as conn:
+        assert screens.open_flags(conn, 1) is None
+        assert screens.plan_withheld(conn, 2)
+    with engine.begin() as conn:
+        assert screens.confirm_assessed(conn, 1) == 0
+    with engine.connect() as conn:
+        assert screens.plan_withheld(conn, 2)
