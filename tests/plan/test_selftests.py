@@ -16,7 +16,9 @@ def flags(test: str, **values: float) -> set[str]:
 
 
 def test_mcgill_ratios() -> None:
-    r = selftests.evaluate("mcgill", {"flexor_s": 136, "extensor_s": 161, "side_right_s": 95, "side_left_s": 99})
+    r = selftests.evaluate(
+        "mcgill", {"flexor_s": 136, "extensor_s": 161, "side_right_s": 95, "side_left_s": 99}
+    )
     assert r.derived["flexor_extensor_ratio"] == pytest.approx(136 / 161)
     assert r.derived["side_bridge_asymmetry"] == pytest.approx(abs(1 - 95 / 99))
     assert r.derived["side_bridge_extensor_ratio"] == pytest.approx(97 / 161)
@@ -32,7 +34,9 @@ def test_flexor_extensor_flag_at_one(flexor: float, extensor: float, expected: b
     assert ("flexor_extensor_ratio_high" in got) is expected
 
 
-@pytest.mark.parametrize(("right", "left", "expected"), [(100, 95, True), (100, 100, False), (96, 100, False)])
+@pytest.mark.parametrize(
+    ("right", "left", "expected"), [(100, 95, True), (100, 100, False), (96, 100, False)]
+)
 def test_side_bridge_asymmetry_above_five_percent(right: float, left: float, expected: bool) -> None:
     got = flags("mcgill", flexor_s=50, extensor_s=400, side_right_s=right, side_left_s=left)
     assert ("side_bridge_asymmetry" in got) is expected
@@ -94,7 +98,9 @@ def test_record_history_and_current_flags(engine: Engine) -> None:
     with engine.begin() as conn:
         selftests.record_test(conn, 1, "mcgill", {"flexor_s": 120, "extensor_s": 100}, taken_at=first)
         selftests.record_test(conn, 1, "mcgill", {"flexor_s": 110, "extensor_s": 150}, taken_at=later)
-        selftests.record_test(conn, 1, "knee_extension", {"short_left_deg": 50}, taken_at=first, notes="tight")
+        selftests.record_test(
+            conn, 1, "knee_extension", {"short_left_deg": 50}, taken_at=first, notes="tight"
+        )
     with engine.connect() as conn:
         hist = selftests.history(conn, 1, "mcgill")
         assert [h.taken_at for h in hist] == [first, later]

@@ -177,6 +177,9 @@ def build_schedule(
         if pain_free_median_m:
             easy_m = min(easy_m, pain_free_median_m)
         easy_m = min(long_m, _round(max(MIN_RUN_M, easy_m)))
+        if longest is None and number == 1:
+            # Nothing in the window: the first easy run becomes the reference for the first long run.
+            long_m = min(long_m, _round(easy_m * (1 + SPIKE_LIMIT)))
         n_easy = runs_per_week - 1
         if previous_total > 0 and long_m + n_easy * easy_m > previous_total * (1 + WEEKLY_JUMP):
             room = previous_total * (1 + WEEKLY_JUMP) - long_m
