@@ -110,3 +110,16 @@ def test_selftest_bad_input(db: str) -> None:
     assert result.exit_code == 1 and "flexor_s" in result.output
     result = runner.invoke(app, ["--db", db, "test", "record", "thomas", "hip_above_left=maybe"])
     assert result.exit_code == 1 and "yes or no" in result.output
+
+
+def test_screen_asks_each_question_at_a_terminal(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backstride.cli import screen as screen_cli
+    from backstride.plan.redflags import QUESTIONS
+
+    monkeypatch.setattr(screen_cli, "interactive", lambda: True)
+    answers = ["y" if q.id == "night_pain" else "n" for q in QUESTIONS]
+    result = runner.invoke(app, ["--db", db, "screen"], input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    assert all(q.text in result.stdout for q in QUESTIONS)
+    assert "Outcome: urgent" in result.stdout
+    assert "RED FLAG (urgent): you reported night_pain" in result.stderr

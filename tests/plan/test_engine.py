@@ -1,5 +1,10 @@
 """Plan rules on constructed profiles: flags and findings lead to their remedies, ordering by strength
-of evidence, the emergency gate, what was already tried, and the experiment."""
+of evidence, the emergency gate, what was already tried, and the experiment.
+
+Still to come (needs analysis findings wired into the plan): a golden test of the demo runner's
+plan, once ``backstride demo`` builds findings with ``backstride.plan.inputs.finding_from_factor`` and
+passes them to ``backstride.plan.inputs.build_inputs``. It belongs in ``tests/plan/test_demo_plan.py``.
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,11 @@ from backstride.cli.context import console, err_console, fail, handle_errors, pr
 from backstride.plan import redflags, screens
 
 
+def interactive() -> bool:
+    """Ask the questions only when a person is at a terminal (scripts must pass --yes or --none)."""
+    return sys.stdin.isatty()
+
+
 def print_banner(text: str) -> None:
     """The red-flag banner on stderr, so that ``--json`` output on stdout stays clean."""
     if text:
@@ -63,7 +68,7 @@ def register(app: typer.Typer) -> None:
             fail("use either --yes ID or --none, not both")
         if yes or none:
             answers = {redflags.question(qid).id: True for qid in (yes or [])}
-        elif sys.stdin.isatty() and not as_json:
+        elif interactive() and not as_json:
             console.print(
                 "Red-flag screen: answer y or n. These are about your back pain and the past weeks."
             )
