@@ -1,0 +1,200 @@
+"""The JSON API under ``/api`` (OpenAPI at ``/openapi.json``). Each route calls the library."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse
+
+from backstride.errors import NotFoundError, ValidationError
+from backstride.importing import import_paths
+from backstride.log.context import get_context
+from backstride.log.pain import delete_pain, onset_from_first_lap_hook, record_pain
+from backstride.runview import run_detail, run_record
+from backstride.web import services
+from backstride.web.context import State, Who, Writer, check_origin, units_for
+from backstride.web.inputs import MAX_ID, PainBody, day_end, day_start, safe_filename
+
+router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(check_origin)])
+
+RunId = Annotated[int, PathParam(ge=1, le=MAX_ID, description="The run's id.")]
+#: Largest single upload, bytes (a whole Strava export fits).
+MAX_UPLOAD_BYTES = 4 * 1024**3
+
+
+def clean(value: Any) -> Any:
+    """JSON-ready: NaN/inf -> null, datetimes -> ISO 8601 UTC with ``Z``, dates -> ISO."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime):
+        from backstride.store.activities import as_json_ready
+
+        return as_json_ready(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return clean(value.item())
+    return value
+
+
+def _run_item(row: dict[str, Any]) -> dict[str, Any]:
+    item = run_record(row)
+    item["pain"] = (
+        None
+        if row.get("pain_status") is None
+        else {
+            "status": row["pain_status"],
+            "onset_m": row["onset_m"],
+            "severity": row["severity"],
+            "confirmed": bool(row["confirmed"]),
+        }
+    )
+    return item
+
+
+@router.get("/me")
+def me(who: Who) -> dict[str, Any]:
+    """Who is asking, whose data they see, and whether they may change it."""
+    return {
+        "account_id": who.account_id,
+        "username": who.username,
+        "user_id": who.user_id,
+        "read_only": who.read_only,
+    }
+
+
+@router.get("/runs")
+def list_runs(
+    who: Who,
+    state: State,
+    since: Annotated[date | None, Query(description="First day (UTC), inclusive.")] = None,
+    until: Annotated[date | None, Query(description="Last day (UTC), inclusive.")] = None,
+    pain: Annotated[Literal["pain", "none", "unknown", "draft"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """Runs, newest first, as ``backstride runs --json`` rows plus a short ``pain`` summary
+    (``null`` = no report: unknown). SI units: metres, seconds, metres per second."""
+    filters = services.RunFilter(since=day_start(since), until=day_end(until), pain=pain)
+    with state.engine.connect() as conn:
+        rows, total = services.runs_page(conn, who.user_id, filters, limit, offset)
+    return clean({"total": total, "limit": limit, "offset": offset, "runs": [_run_item(r) for r in rows]})
+
+
+@router.get("/runs/{run_id}")
+def get_run(run_id: RunId, who: Who, state: State) -> dict[str, Any]:
+    """One run as ``backstride show RUN --json``: laps, files, warnings, ``pain`` and ``context``."""
+    with state.engine.connect() as conn:
+        detail = run_detail(conn, who.user_id, run_id)
+        detail["context"] = get_context(conn, who.user_id, run_id)
+    return clean(detail)
+
+
+@router.put("/runs/{run_id}/pain")
+def put_pain(run_id: RunId, body: PainBody, who: Writer, state: State) -> dict[str, Any]:
+    """Record (or replace) the run's pain report, validated as ``backstride pain`` validates it."""
+    unit = units_for(state, who)
+    with state.engine.begin() as conn:
+        report = record_pain(
+            conn,
+            who.user_id,
+            run_id,
+            status=body.status,
+            onset=body.onset,
+            from_lap=body.from_lap,
+            severity=body.severity,
+            locations=body.locations,
+            qualities=body.qualities,
+            stages=body.stages,
+            lasted_after=body.lasted_after,
+            notes=body.notes,
+            source="web",
+            default_unit=unit,
+        )
+    return clean(report)
+
+
+@router.delete("/runs/{run_id}/pain", status_code=204)
+def remove_pain(run_id: RunId, who: Writer, state: State) -> Response:
+    """Remove the run's pain report (the run becomes unknown again)."""
+    with state.engine.begin() as conn:
+        if not delete_pain(conn, who.user_id, run_id):
+            raise NotFoundError(f"run {run_id} has no pain report")
+    return Response(status_code=204)
+
+
+async def _save_uploads(files: list[UploadFile], folder: Path) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for i, upload in enumerate(files):
+        target = folder / safe_filename(upload.filename, i)
+        size = 0
+        with target.open("wb") as out:
+            while chunk := await upload.read(1024 * 1024):
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise ValidationError(f"{upload.filename}: larger than {MAX_UPLOAD_BYTES // 1024**3} GB")
+                out.write(chunk)
+        names[str(target)] = (upload.filename or target.name).replace("\x00", "")[-200:]
+    return names
+
+
+def import_uploads(state: Any, user_id: int, folder: Path, names: dict[str, str]) -> dict[str, Any]:
+    """Import saved uploads; file names in the summary are the uploaded names, not temp paths."""
+    summary = import_paths(
+        state.engine, list(names), user_id=user_id, workers=1, on_saved=onset_from_first_lap_hook
+    ).as_dict()
+    files: list[dict[str, Any]] = summary["files"]  # type: ignore[assignment]
+    for entry in files:
+        for temp, original in names.items():
+            if entry["name"].startswith(temp):
+                entry["name"] = original + entry["name"][len(temp) :]
+                break
+        else:
+            entry["name"] = entry["name"].replace(str(folder) + "/", "")
+    return summary
+
+
+@router.post(
+    "/imports",
+    responses={
+        200: {"description": "every file was read: the per-file summary"},
+        422: {"description": "some file could not be read: the per-file summary says which and why"},
+    },
+)
+async def post_imports(
+    request: Request,
+    who: Writer,
+    state: State,
+    files: Annotated[list[UploadFile], File(description="FIT, GPX, TCX (also .gz) or a Strava export zip")],
+) -> JSONResponse:
+    """Import uploaded files like ``backstride import --json``; 422 when any file failed."""
+    from starlette.concurrency import run_in_threadpool
+
+    folder = Path(tempfile.mkdtemp(prefix="backstride-upload-"))
+    try:
+        names = await _save_uploads(files, folder)
+        summary = await run_in_threadpool(import_uploads, state, who.user_id, folder, names)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    counts: dict[str, int] = summary["counts"]
+    status = 422 if counts["failed"] else 200
+    return JSONResponse(clean(summary), status_code=status)
+
+
+@router.get("/analysis")
+def analysis(who: Who, state: State) -> dict[str, Any]:
+    """What the analysis offers so far: the pain-free distance (all reports; the last 8 weeks against
+    the 8 weeks that ended 4 weeks ago; the rolling trend). ``status`` is ``ok``, ``no data`` or
+    ``not available``; medians are metres, ``null`` when not reached (most runs pain-free)."""
+    return clean(services.analysis_summary(state.engine, who.user_id, state.cache))

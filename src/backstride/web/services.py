@@ -1,0 +1,221 @@
+"""Queries the pages need that the library does not offer (yet): move them down when others need them.
+
+- :func:`runs_page`: one page of runs, newest first, with filters and each run's pain status in one
+  query (``list_activities`` has no limit and no pain join).
+- :func:`pain_free_overview`: the pain-free distance over the last :data:`WINDOW_DAYS` days, the same
+  for the window that ended :data:`COMPARE_DAYS` days ago, and the rolling trend, from
+  :func:`backstride.analysis.survival.pain_free_distance` / ``rolling_pain_free`` on
+  :func:`backstride.log.pain.pain_reports`. Cached per runner until their runs or reports change.
+- :func:`red_flag_banner`: the open red flag of :mod:`backstride.plan.screens`, if any.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+
+from backstride.store import log_schema as ls
+from backstride.store.activities import activity_columns
+from backstride.store.schema import activities, shoes
+
+WINDOW_DAYS = 56
+COMPARE_DAYS = 28
+TREND_STEP_DAYS = 7
+PAIN_FILTERS = ("pain", "none", "unknown", "draft")
+_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """Filters of the runs list. Distances in metres; ``pain`` is one of :data:`PAIN_FILTERS`."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    pain: str | None = None
+    min_m: float | None = None
+    max_m: float | None = None
+    text: str | None = None
+
+
+def runs_page(
+    conn: Connection, user_id: int, filters: RunFilter, limit: int = 50, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """Runs newest first with ``pain_status``, ``onset_m``, ``severity``, ``confirmed``; and the total."""
+    pr = ls.pain_reports
+    source = activities.outerjoin(shoes, activities.c.shoe_id == shoes.c.id).outerjoin(
+        pr, pr.c.activity_id == activities.c.id
+    )
+    where = [activities.c.user_id == user_id, activities.c.sport == "running"]
+    if filters.since is not None:
+        where.append(activities.c.start_utc >= filters.since)
+    if filters.until is not None:
+        where.append(activities.c.start_utc < filters.until)
+    if filters.min_m is not None:
+        where.append(activities.c.distance_m >= filters.min_m)
+    if filters.max_m is not None:
+        where.append(activities.c.distance_m <= filters.max_m)
+    if filters.text:
+        where.append(func.lower(func.coalesce(activities.c.name, "")).contains(filters.text.lower()))
+    if filters.pain == "unknown":
+        where.append(pr.c.id.is_(None))
+    elif filters.pain == "draft":
+        where.append(pr.c.confirmed.is_(False))
+    elif filters.pain in ("pain", "none"):
+        where.append(pr.c.status == filters.pain)
+    total = int(conn.execute(select(func.count()).select_from(source).where(*where)).scalar_one())
+    rows = conn.execute(
+        select(
+            *activity_columns(),
+            pr.c.status.label("pain_status"),
+            pr.c.onset_m,
+            pr.c.severity,
+            pr.c.confirmed,
+        )
+        .select_from(source)
+        .where(*where)
+        .order_by(activities.c.start_utc.desc(), activities.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    out = []
+    for row in rows:
+        item = dict(row._mapping)
+        start = item["start_utc"]
+        item["start_utc"] = start if start.tzinfo else start.replace(tzinfo=UTC)
+        out.append(item)
+    return out, total
+
+
+def data_version(conn: Connection, user_id: int) -> tuple[Any, ...]:
+    """Changes whenever a run or a pain report of the runner is added, replaced or removed."""
+    pr = ls.pain_reports
+    runs = conn.execute(
+        select(func.count(), func.max(activities.c.id)).where(activities.c.user_id == user_id)
+    ).one()
+    reports = conn.execute(select(func.count(), func.max(pr.c.id)).where(pr.c.user_id == user_id)).one()
+    return (*tuple(runs), *tuple(reports))
+
+
+def _window(frame: Any, end: datetime) -> dict[str, Any]:
+    from backstride.analysis.survival import pain_free_distance
+
+    start = end - timedelta(days=WINDOW_DAYS)
+    chosen = frame[(frame["start"] >= start) & (frame["start"] < end)]
+    result = pain_free_distance(chosen, n_boot=100, seed=0)
+    low, high = result.ci_m
+    return {
+        "start": start,
+        "end": end,
+        "runs": result.runs,
+        "events": result.events,
+        "median_m": result.median_m,
+        "ci_low_m": low,
+        "ci_high_m": high,
+        "method": result.method,
+    }
+
+
+def _overview(conn: Connection, user_id: int, now: datetime) -> dict[str, Any]:
+    try:
+        from backstride.analysis.survival import rolling_pain_free
+    except ImportError:  # the analysis package is optional while it is being built
+        return {"status": "not available", "reason": "the analysis package is not installed"}
+    from backstride.log.pain import pain_reports
+
+    frame = pain_reports(conn, user_id).rename(columns={"start_utc": "start"})
+    if frame.empty:
+        return {"status": "no data", "reason": "no pain reports yet: log pain (or none) after your runs"}
+    current = _window(frame, now)
+    before = _window(frame, now - timedelta(days=COMPARE_DAYS))
+    trend = [
+        {"end": w.end.replace(tzinfo=UTC), "runs": w.runs, "median_m": w.median_m}
+        for w in rolling_pain_free(frame, window_days=WINDOW_DAYS, step_days=TREND_STEP_DAYS)
+    ]
+    change = None
+    if current["median_m"] is not None and before["median_m"] is not None:
+        change = current["median_m"] - before["median_m"]
+    return {
+        "status": "ok",
+        "reports": len(frame),
+        "now": current,
+        "four_weeks_ago": before,
+        "change_m": change,
+        "trend": trend[-26:],
+    }
+
+
+def pain_free_overview(
+    engine: Engine, user_id: int, cache: dict[Any, Any], now: datetime | None = None
+) -> dict[str, Any]:
+    """Pain-free distance now vs 4 weeks ago and the trend (metres); ``status`` says if it could be
+    computed (``ok``, ``no data``, ``not available``). Medians are ``None`` when not reached."""
+    moment = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        key = ("overview", user_id, moment.date(), data_version(conn, user_id))
+        store: OrderedDict[Any, Any] = cache.setdefault("lru", OrderedDict())
+        if key in store:
+            store.move_to_end(key)
+            found: dict[str, Any] = store[key]
+            return found
+        result = _overview(conn, user_id, moment.replace(hour=23, minute=59, second=59, microsecond=0))
+    store[key] = result
+    while len(store) > _CACHE_SIZE:
+        store.popitem(last=False)
+    return result
+
+
+def red_flag_banner(engine: Engine, user_id: int) -> dict[str, str] | None:
+    """``{"urgency", "text"}`` of the open red flag that matters most, or ``None``."""
+    try:
+        from backstride.plan.screens import banner, open_flags
+    except ImportError:
+        return None
+    with engine.connect() as conn:
+        result = open_flags(conn, user_id)
+    text = banner(result)
+    if result is None or not text:
+        return None
+    return {"urgency": str(result.urgency), "text": text}
+
+
+def finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+FINDINGS_NOTE = (
+    "Factor, terrain and trend findings will appear here once the analysis library offers them. "
+    "These are associations in your own data, with uncertainty, not a diagnosis."
+)
+
+
+def analysis_summary(
+    engine: Engine, user_id: int, cache: dict[Any, Any], now: datetime | None = None
+) -> dict[str, Any]:
+    """``GET /api/analysis`` and the analysis page: the pain-free distance over all reports
+    (:class:`backstride.analysis.survival.PainFreeResult` without its curve), the windows of
+    :func:`pain_free_overview`, and ``findings`` (empty until the analysis offers them)."""
+    overview = pain_free_overview(engine, user_id, cache, now)
+    out: dict[str, Any] = {"status": overview["status"], "overview": overview, "findings": []}
+    out["note"] = FINDINGS_NOTE
+    if overview["status"] != "ok":
+        out["pain_free"] = None
+        return out
+    with engine.connect() as conn:
+        key = ("all", user_id, data_version(conn, user_id))
+        store: OrderedDict[Any, Any] = cache.setdefault("lru", OrderedDict())
+        if key not in store:
+            from backstride.analysis.survival import pain_free_distance
+            from backstride.log.pain import pain_reports
+
+            frame = pain_reports(conn, user_id)
+            result = pain_free_distance(frame, n_boot=100, seed=0).to_dict()
+            result.pop("curve_m", None)
+            result.pop("curve_survival", None)
+            store[key] = result
+    out["pain_free"] = store[key]
+    return out
