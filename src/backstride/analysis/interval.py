@@ -142,7 +142,7 @@ class Turnbull:
             return float(1.0 - before - frac * self.mass_[j])
         if np.any(inside):
             return float("nan")
-        return float(1.0 - self.mass_[self.right_ <= distance_m].sum())
+        return float(min(max(1.0 - self.mass_[self.right_ <= distance_m].sum(), 0.0), 1.0))
 
     def bootstrap(self, n_boot: int = 200, seed: int = 0, target_m: float | None = None) -> BootstrapCI:
         """Seeded percentile bootstrap of the median and of S(target_m); resamples reuse the innermost
@@ -160,7 +160,7 @@ class Turnbull:
             med = self._quantile_point(mass, 0.5)
             medians[b] = np.inf if med is None else med
             if target_m is not None:
-                targets[b] = 1.0 - mass[self.right_ <= target_m].sum()
+                targets[b] = min(max(1.0 - mass[self.right_ <= target_m].sum(), 0.0), 1.0)
         never = 1e15  # a resample whose curve never reaches 0.5 (finite, so quantiles stay defined)
         lo, hi = np.quantile(np.where(np.isfinite(medians), medians, never), [0.025, 0.975])
         median_ci = (float(lo) if lo < never else None, float(hi) if hi < never else None)

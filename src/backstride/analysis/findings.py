@@ -1,0 +1,274 @@
+"""All findings of one runner in one object: :func:`analyze_user`.
+
+From the store to answers: the feature table (:mod:`backstride.analysis.features`), the pain-free
+distance (Kaplan-Meier or Turnbull) with the chance of finishing the target pain-free, its trend
+(rolling windows and earlier vs later half by log-rank), the factors (Cox, univariable and adjusted,
+Benjamini-Hochberg), the terrain inside runs (piecewise exponential), what changed when, and what the
+data cannot tell yet. ``to_dict()`` is the stable ``backstride analyze --json`` shape; ``to_text()``
+the plain-words summary. Findings are associations with uncertainty, never diagnoses.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from backstride.analysis.factors import FactorAnalysis, FactorResult, analyze_factors
+from backstride.analysis.features import MODEL_FACTORS, feature_table, reported_runs
+from backstride.analysis.features_terrain import Streams
+from backstride.analysis.results import Result, fmt_m, fmt_p, jsonable
+from backstride.analysis.survival import (
+    KaplanMeier,
+    LogRankResult,
+    PainFreeResult,
+    WindowResult,
+    compare_periods,
+    pain_free_distance,
+    rolling_pain_free,
+    survival_columns,
+)
+from backstride.analysis.terrain import TerrainResult, analyze_terrain, segment_runs
+
+#: The default target: a 3-mile test run (metres).
+DEFAULT_TARGET_M = 4828.032
+#: Fewer reported runs than this: the findings say plainly that there is too little data.
+MIN_RUNS = 10
+#: Bootstrap resamples for Turnbull CIs (fewer for long histories: the CI is then narrow and stable).
+N_BOOT = 200
+N_BOOT_LARGE = 100
+LARGE_N = 2000
+
+
+@dataclass
+class Trend(Result):
+    """How the pain-free distance moved: rolling windows and earlier vs later half."""
+
+    windows: list[WindowResult]
+    split: datetime | None
+    earlier_median_m: float | None
+    later_median_m: float | None
+    comparison: LogRankResult | None
+    sentence: str
+
+    def text_lines(self) -> list[str]:
+        return [self.sentence]
+
+
+@dataclass
+class Change(Result):
+    """Something that changed on a day (a routine taken up, a new shoe)."""
+
+    day: date
+    what: str
+
+    def text_lines(self) -> list[str]:
+        return [f"{self.day:%Y-%m-%d}: {self.what}"]
+
+
+@dataclass
+class Findings(Result):
+    """Everything :func:`analyze_user` found (see the module docstring)."""
+
+    user_id: int
+    runs: int
+    reported: int
+    unknown: int
+    target_m: float
+    enough_data: bool
+    pain_free: PainFreeResult
+    trend: Trend
+    factor_analysis: FactorAnalysis | None
+    terrain: TerrainResult | None
+    changes: list[Change]
+    cannot_tell: list[str]
+    table: pd.DataFrame = field(repr=False, metadata={"json": False})
+    streams: dict[int, Streams] = field(repr=False, metadata={"json": False}, default_factory=dict)
+
+    @property
+    def factors(self) -> list[FactorResult]:
+        return self.factor_analysis.primary if self.factor_analysis is not None else []
+
+    def to_dict(self) -> dict[str, Any]:
+        fa = self.factor_analysis
+        return {
+            "runs": {"total": self.runs, "reported": self.reported, "unknown": self.unknown},
+            "enough_data": self.enough_data,
+            "target_m": self.target_m,
+            "pain_free": self.pain_free.to_dict(),
+            "trend": self.trend.to_dict(),
+            "factors": [f.to_dict() for f in self.factors],
+            "factors_model": None if fa is None else ("multivariable" if fa.multivariable else "univariable"),
+            "factors_univariable": [] if fa is None else [f.to_dict() for f in fa.univariable],
+            "factor_notes": [] if fa is None else list(fa.notes),
+            "terrain": None if self.terrain is None else self.terrain.to_dict(),
+            "changes": [jsonable(c) for c in self.changes],
+            "cannot_tell": list(self.cannot_tell),
+        }
+
+    def text_lines(self) -> list[str]:
+        lines = [f"{self.runs} runs, {self.reported} with a pain report ({self.unknown} without: left out)."]
+        if not self.enough_data:
+            lines.append(
+                f"Not enough data yet: {self.reported} runs with a pain report; about {MIN_RUNS} are "
+                "needed for a first estimate. Log pain (or 'none') after each run."
+            )
+        lines += self.pain_free.text_lines()
+        lines.append(f"Trend: {self.trend.sentence}")
+        if self.factor_analysis is not None:
+            lines += self.factor_analysis.text_lines()
+        if self.terrain is not None:
+            lines += self.terrain.text_lines()
+        if self.changes:
+            lines.append("What changed: " + "; ".join(c.to_text() for c in self.changes))
+        lines.append("What the data cannot tell yet:")
+        lines += [f"- {c}" for c in self.cannot_tell]
+        return lines
+
+
+def _trend(runs: pd.DataFrame) -> Trend:
+    windows = rolling_pain_free(runs) if len(runs) else []
+    if len(runs) < 2 * MIN_RUNS:
+        return Trend(windows, None, None, None, None, "not enough runs yet to compare periods")
+    starts = pd.to_datetime(runs["start"]).sort_values()
+    split = starts.iloc[len(starts) // 2].to_pydatetime()
+    test = compare_periods(runs, split)
+    left, right = survival_columns(runs)
+    events = np.isfinite(right)
+    dist = np.where(events, (left + np.where(events, right, left)) / 2, left)
+    later = (pd.to_datetime(runs["start"]) >= pd.Timestamp(split)).to_numpy()
+    medians = [KaplanMeier().fit(dist[m], events[m]).median_m_ for m in (~later, later)]
+    way = ""
+    if medians[0] is not None and medians[1] is not None:
+        way = "longer" if medians[1] > medians[0] else "shorter"
+    sentence = (
+        f"before {split:%Y-%m-%d} the median pain-free distance was {fmt_m(medians[0])}, "
+        f"since then {fmt_m(medians[1])}"
+    )
+    if test.p_value < 0.05 and way:
+        sentence += f": {way} now (log-rank p = {fmt_p(test.p_value)})."
+    else:
+        sentence += f"; no clear change yet (log-rank p = {fmt_p(test.p_value)})."
+    return Trend(windows, split, medians[0], medians[1], test, sentence)
+
+
+def _changes(table: pd.DataFrame) -> list[Change]:
+    out: list[Change] = []
+    for col, words in (
+        ("glute_days_7d", "glute work taken up"),
+        ("core_days_7d", "core work taken up"),
+        ("stretch_days_7d", "stretching taken up"),
+        ("back_extensor_days_7d", "back-extensor work taken up"),
+    ):
+        values = table[col].to_numpy(float)
+        regular = np.nonzero(values >= 2)[0]
+        if regular.size:
+            out.append(Change(table["date"].iloc[int(regular[0])], words))
+    shoes = table["shoe"]
+    first = shoes.notna() & (shoes != shoes.ffill().shift())
+    for i in np.nonzero(first.to_numpy())[0][1:]:
+        out.append(Change(table["date"].iloc[int(i)], f"new shoe: {shoes.iloc[int(i)]}"))
+    return sorted(out, key=lambda c: c.day)
+
+
+def _factors(runs: pd.DataFrame, cannot: list[str]) -> FactorAnalysis | None:
+    logged = []
+    for f in MODEL_FACTORS:
+        if runs[f.name].notna().any():
+            logged.append(f)
+        else:
+            cannot.append(
+                f"{f.title[:1].upper()}{f.title[1:]}: nothing logged yet, so its link cannot be checked."
+            )
+    if not logged or runs.empty:
+        return None
+    return analyze_factors(runs, logged)
+
+
+def _terrain(runs: pd.DataFrame, streams: dict[int, Streams]) -> TerrainResult | None:
+    usable = runs[(runs["pain_status"] == "none") | runs["onset_m"].notna()]
+    ids = [int(i) for i in usable["activity_id"] if "distance" in streams.get(int(i), {})]
+    if not ids:
+        return None
+    onsets = usable.set_index("activity_id").loc[ids, "onset_m"].to_numpy(float)
+    segments = segment_runs([streams[i] for i in ids], [None if math.isnan(o) else float(o) for o in onsets])
+    return analyze_terrain(segments)
+
+
+def _cannot_tell(findings: Findings, cannot: list[str]) -> list[str]:
+    pf = findings.pain_free
+    out = list(cannot)
+    if findings.unknown:
+        out.append(
+            f"{findings.unknown} runs have no pain report; they are left out, not counted as pain-free."
+        )
+    if pf.median_m is None:
+        out.append("The median pain-free distance: fewer than half of your runs have reached an onset yet.")
+    elif pf.ci_m[1] is None:
+        out.append("How long the pain-free distance could be at best: the upper end of its range is open.")
+    fa = findings.factor_analysis
+    if fa is not None:
+        for r in fa.univariable:
+            if r.status != "ok":
+                out.append(r.sentence)
+        for r in fa.primary:
+            if r.ph_ok is False:
+                out.append(
+                    f"The link with {MODEL_BY_NAME[r.name].title} may change along the run "
+                    f"(proportional-hazards check p = {fmt_p(r.ph_p_value)}); its ratio is an average."
+                )
+    if findings.terrain is not None:
+        out += [t.sentence for t in findings.terrain.terms if t.status != "ok"]
+        out += [n for n in findings.terrain.notes if "not enough" in n]
+    out.append("Whether any of these causes the pain: these are associations in your own runs.")
+    return out
+
+
+MODEL_BY_NAME = {f.name: f for f in MODEL_FACTORS}
+
+
+def analyze_user(
+    conn_or_engine: Connection | Engine, user_id: int, target_m: float | None = None
+) -> Findings:
+    """Build the feature table of ``user_id`` and every finding from it (see the module docstring)."""
+    target = DEFAULT_TARGET_M if target_m is None else float(target_m)
+    streams: dict[int, Streams] = {}
+    table = feature_table(conn_or_engine, user_id, streams_out=streams)
+    runs = reported_runs(table) if not table.empty else pd.DataFrame()
+    n_boot = N_BOOT_LARGE if len(runs) > LARGE_N else N_BOOT
+    if runs.empty:
+        pain_free = PainFreeResult("kaplan-meier", 0, 0, 0, None, (None, None), target, None)
+    else:
+        pain_free = pain_free_distance(runs, target_m=target, n_boot=n_boot)
+    cannot: list[str] = []
+    enough = len(runs) >= MIN_RUNS and pain_free.events > 0
+    trend = _trend(runs) if not runs.empty else Trend([], None, None, None, None, "no reported runs yet")
+    factor_analysis = _factors(runs, cannot) if enough else None
+    terrain = _terrain(runs, streams) if enough else None
+    if not enough:
+        cannot.append(
+            f"Almost everything: {len(runs)} runs with a pain report and {pain_free.events} onsets so far."
+        )
+    findings = Findings(
+        user_id=user_id,
+        runs=len(table),
+        reported=len(runs),
+        unknown=int((table["pain_status"] == "unknown").sum()) if not table.empty else 0,
+        target_m=target,
+        enough_data=enough,
+        pain_free=pain_free,
+        trend=trend,
+        factor_analysis=factor_analysis,
+        terrain=terrain,
+        changes=_changes(table) if not table.empty else [],
+        cannot_tell=[],
+        table=table,
+        streams=streams,
+    )
+    findings.cannot_tell = _cannot_tell(findings, cannot)
+    return findings

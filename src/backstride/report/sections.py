@@ -1,0 +1,173 @@
+"""The report's sections as a template context: words, numbers and charts for each, in order.
+
+Two hooks take in parts that other issues build, each guarded so the report works without them:
+
+* **plan** (issue 6): :func:`plan_section` calls ``backstride.plan.inputs.build_inputs`` and
+  ``backstride.plan.engine.build_plan`` with the analysis findings;
+* **experiments** (issue 7): :func:`experiments_section` calls
+  ``backstride.experiments.report.experiment_report_html(conn, user_id, experiment_id)`` for each of
+  the user's experiments.
+
+The red-flag status comes from ``backstride.plan.screens`` (``open_flags``/``banner``) when present.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import Connection, select
+
+from backstride.analysis.features import MODEL_FACTORS
+from backstride.analysis.findings import Findings
+from backstride.analysis.results import fmt_p, fmt_ratio
+from backstride.report import charts
+from backstride.store.prefs import get_pref
+from backstride.units import distance_in, format_distance
+
+
+def _dist(metres: float | None, unit: str) -> str:
+    return "not estimable yet" if metres is None else format_distance(metres, unit)
+
+
+def red_flag_section(conn: Connection, user_id: int) -> dict[str, Any]:
+    """Open red flags (banner), or that the screen was clear, or that none was taken yet."""
+    try:  # backstride.plan (issue 6) may be absent in a partial install
+        from backstride.plan.screens import banner, latest_screen, open_flags
+    except ImportError:
+        return {
+            "status": "unavailable",
+            "text": "No screen taken yet (the red-flag screen is not installed).",
+        }
+    found = open_flags(conn, user_id)
+    if found is not None:
+        return {"status": found.urgency, "text": banner(found)}
+    last = latest_screen(conn, user_id)
+    if last is None:
+        return {
+            "status": "none",
+            "text": "No screen taken yet: answer the red-flag questions with 'backstride screen' before "
+            "acting on anything below.",
+        }
+    when = last.taken_at.strftime("%Y-%m-%d") if last.taken_at else "earlier"
+    return {"status": "clear", "text": f"Last red-flag screen ({when}): no red flags open."}
+
+
+def plan_section(conn: Connection, user_id: int, findings: Findings) -> dict[str, Any] | None:
+    """Hook for the plan (issue 6). ``None`` when ``backstride.plan`` is not installed."""
+    try:  # backstride.plan (issue 6) may be absent; the report must work without it
+        from backstride.plan.engine import build_plan
+        from backstride.plan.inputs import build_inputs, finding_from_factor
+    except ImportError:
+        return None
+    given = []
+    for f in findings.factors:
+        item = finding_from_factor(f.name, f.hazard_ratio, f.ci_low, f.ci_high, f.q_value, f.sentence)
+        if item is not None:
+            given.append(item)
+    plan = build_plan(
+        build_inputs(conn, user_id, findings=given, pain_free_median_m=findings.pain_free.median_m)
+    )
+    return plan.as_dict()
+
+
+def experiments_section(conn: Connection, user_id: int) -> list[Markup] | None:
+    """Hook for the experiments (issue 7). ``None`` when that part is not installed."""
+    try:  # backstride.experiments.report (issue 7) may not exist yet
+        from backstride.experiments.report import experiment_report_html
+        from backstride.store.experiments_schema import experiments
+    except ImportError:
+        return None
+    ids = conn.execute(
+        select(experiments.c.id).where(experiments.c.user_id == user_id).order_by(experiments.c.id)
+    ).scalars()
+    return [Markup(experiment_report_html(conn, user_id, int(i))) for i in ids]
+
+
+def _terrain_run(findings: Findings) -> dict[str, Any] | None:
+    """The most recent run with an exact onset and streams (for the elevation and pace chart)."""
+    table = findings.table
+    if table.empty:
+        return None
+    with_onset = table[table["onset_m"].notna() & table["has_streams"].astype(bool)]
+    if with_onset.empty:
+        return None
+    row = with_onset.iloc[-1]
+    return {
+        "activity_id": int(row["activity_id"]),
+        "date": str(row["date"]),
+        "onset_m": float(row["onset_m"]),
+    }
+
+
+def _factor_rows(findings: Findings) -> list[dict[str, Any]]:
+    titles = {f.name: f.title for f in MODEL_FACTORS}
+    rows = []
+    for f in findings.factors:
+        rows.append(
+            {
+                "title": titles.get(f.name, f.name),
+                "sentence": f.sentence,
+                "hr": fmt_ratio(f.hazard_ratio),
+                "ci": "" if f.ci_low is None else f"{fmt_ratio(f.ci_low)}-{fmt_ratio(f.ci_high)}",
+                "q": fmt_p(f.q_value),
+                "flagged": f.flagged,
+            }
+        )
+    return rows
+
+
+def report_context(conn: Connection, user_id: int, findings: Findings, unit: str | None) -> dict[str, Any]:
+    """Everything the template needs (see the module docstring)."""
+    unit = unit or get_pref(conn, user_id, "units")
+    pf = findings.pain_free
+    titles = {f.name: f.title for f in MODEL_FACTORS}
+    recent = _terrain_run(findings)
+    profile = ""
+    if recent is not None:
+        profile = charts.run_profile_chart(
+            findings.streams.get(recent["activity_id"], {}), recent["onset_m"], unit, recent["date"]
+        )
+    p_target = pf.p_target
+    chance = None
+    if p_target is not None and p_target.value is not None:
+        chance = p_target.to_text()
+    table = findings.table
+    reported = table[table["pain_status"] != "unknown"] if not table.empty else table
+    spikes = int((reported["spike"] > 0.1).sum()) if not reported.empty else 0
+    return {
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "unit": unit,
+        "f": findings,
+        "runs": findings.runs,
+        "reported": findings.reported,
+        "unknown": findings.unknown,
+        "enough": findings.enough_data,
+        "median": _dist(pf.median_m, unit),
+        "ci": (_dist(pf.ci_m[0], unit), _dist(pf.ci_m[1], unit)),
+        "method": pf.method,
+        "events": pf.events,
+        "interval_censored": pf.interval_censored,
+        "target": format_distance(findings.target_m, unit),
+        "chance": chance,
+        "red_flags": red_flag_section(conn, user_id),
+        "survival_svg": Markup(charts.survival_chart(findings, unit)),
+        "trend_svg": Markup(charts.trend_chart(findings, unit)),
+        "onset_svg": Markup(charts.onset_chart(table, findings.changes, unit)) if not table.empty else "",
+        "forest_svg": Markup(charts.forest_chart(findings.factors, titles)),
+        "profile_svg": Markup(profile),
+        "load_svg": Markup(charts.load_chart(table, unit)) if not table.empty else "",
+        "factor_rows": _factor_rows(findings),
+        "factor_notes": [] if findings.factor_analysis is None else findings.factor_analysis.notes,
+        "terrain": findings.terrain,
+        "recent": recent,
+        "spikes": spikes,
+        "changes": findings.changes,
+        "cannot_tell": findings.cannot_tell,
+        "plan": plan_section(conn, user_id, findings),
+        "experiments": experiments_section(conn, user_id),
+        "fmt_m": lambda m: _dist(m, unit),
+        "in_unit": lambda m: "" if m is None or not math.isfinite(m) else f"{distance_in(m, unit):.2f}",
+    }
