@@ -70,6 +70,10 @@ STRONG_NAMES = {
     "pull-up": "Pull Up",
 }
 GLUTE_ROUTINE = "glute bridge"
+STRONG_HEADER = (
+    *("Date", "Workout Name", "Exercise Name", "Set Order", "Weight", "Weight Unit", "Reps", "RPE"),
+    *("Distance", "Distance Unit", "Seconds", "Notes", "Workout Notes"),
+)
 
 
 @dataclass
@@ -111,10 +115,7 @@ def strong_csv(lifting: pd.DataFrame) -> str:
     carry RPE 9.5 on their heavy sets (the log's max-effort rule); other sets RPE 7."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerow(
-        ["Date", "Workout Name", "Exercise Name", "Set Order", "Weight", "Weight Unit", "Reps", "RPE"]
-        + ["Distance", "Distance Unit", "Seconds", "Notes", "Workout Notes"]
-    )
+    writer.writerow(STRONG_HEADER)
     for row in lifting.itertuples(index=False):
         heavy = row.session == "max-effort lower" and row.reps <= 3
         writer.writerow(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backstride.cli import (
+    analyze,
     body,
     checkin,
     data,
@@ -11,6 +12,7 @@ from backstride.cli import (
     lift,
     pain,
     plan,
+    report,
     routine,
     run_context,
     runs,
@@ -35,6 +37,8 @@ for _module in (
     screen,
     selftest,
     plan,
+    analyze,
+    report,
 ):
     _module.register(app)
 

@@ -1,0 +1,68 @@
+"""``backstride analyze [--json] [--target 3mi]``: the findings in plain words, or as JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from backstride.analysis.findings import analyze_user
+from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.units import METRES_PER_KM, format_distance, parse_distance
+
+#: The default target per display unit: the 3-mile test, or 5 km.
+DEFAULT_TARGETS = {"mi": 3 * 1609.344, "km": 5 * METRES_PER_KM}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("analyze")
+    @handle_errors
+    def analyze_command(
+        ctx: typer.Context,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+        target: Annotated[
+            str | None, typer.Option("--target", help="Target distance, e.g. 3mi or 5km (default 3mi / 5km).")
+        ] = None,
+    ) -> None:
+        """How far you can run pain-free, what goes with earlier or later pain, terrain, the trend."""
+        st = state(ctx)
+        unit = st.units
+        target_m = parse_distance(target, unit) if target else DEFAULT_TARGETS[unit]
+        findings = analyze_user(st.engine, st.user_id, target_m)
+        if as_json:
+            print_json(findings.to_dict())
+            return
+        pf = findings.pain_free
+        lo, hi = pf.ci_m
+        console.print(f"[bold]{findings.runs} runs[/], {findings.reported} with a pain report.")
+        if not findings.enough_data:
+            console.print(
+                f"[yellow]Not enough data yet:[/] {findings.reported} runs with a pain report and "
+                f"{pf.events} onsets. Log pain (or 'none') after each run; about 10 reported runs "
+                "give a first estimate."
+            )
+        console.print(
+            f"Median pain-free distance: [bold]{format_distance(pf.median_m, unit)}[/] "
+            f"(95% CI {format_distance(lo, unit) if lo is not None else '?'} to "
+            f"{format_distance(hi, unit) if hi is not None else 'not known yet'}; {pf.events} onsets)."
+        )
+        if pf.p_target is not None and pf.p_target.value is not None:
+            console.print(f"Chance of {format_distance(target_m, unit)} pain-free: {pf.p_target.to_text()}.")
+        else:
+            console.print(f"Chance of {format_distance(target_m, unit)} pain-free: not estimable yet.")
+        console.print(f"Trend: {findings.trend.sentence}")
+        if findings.factor_analysis is not None:
+            console.print()
+            for line in findings.factor_analysis.text_lines():
+                console.print(line)
+            for f in findings.factors:
+                if f.q_value is not None:
+                    console.print(f"  [dim]{f.name}: q = {f.q_value:.3f}[/]")
+        if findings.terrain is not None:
+            console.print()
+            for line in findings.terrain.text_lines():
+                console.print(line)
+        console.print()
+        console.print("[bold]What the data cannot tell yet:[/]")
+        for item in findings.cannot_tell:
+            console.print(f"- {item}")
