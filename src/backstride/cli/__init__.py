@@ -8,6 +8,7 @@ from backstride.cli import (
     checkin,
     data,
     demo,
+    experiment,
     imports,
     lift,
     pain,
@@ -18,6 +19,7 @@ from backstride.cli import (
     runs,
     screen,
     selftest,
+    serve,
     shoe,
 )
 from backstride.cli.app import app
@@ -37,8 +39,10 @@ for _module in (
     screen,
     selftest,
     plan,
+    serve,
     analyze,
     report,
+    experiment,
 ):
     _module.register(app)
 

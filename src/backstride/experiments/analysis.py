@@ -93,6 +93,7 @@ class Analysis:
     ess: float | None
     randomisation: RandomisationTest | None
     periods: list[dict[str, Any]] = field(default_factory=list)
+    adherence: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "randomisation"}
@@ -214,4 +215,12 @@ def analyse(
     )
 
 
-__all__ = ["DRAWS", "SEED", "Analysis", "EffectSummaries", "analyse", "period_table", "summarise"]
+__all__ = [
+    "DRAWS",
+    "SEED",
+    "Analysis",
+    "EffectSummaries",
+    "analyse",
+    "period_table",
+    "summarise",
+]

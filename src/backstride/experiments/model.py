@@ -80,7 +80,7 @@ OBS_COLUMNS = (
 )
 
 
-def _onset_bounds(row: pd.Series) -> tuple[float, float, float, bool] | None:
+def onset_bounds(row: pd.Series) -> tuple[float, float, float, bool] | None:
     """(lo, hi, shown value in metres, censored) on the log scale, or None when not usable."""
     dist = row["distance_m"]
     if row["status"] == "none":
@@ -146,7 +146,7 @@ def observations(
         if row["status"] is None:
             reason = "no pain report"
         elif spec.name == "onset":
-            bounds = _onset_bounds(row)
+            bounds = onset_bounds(row)
             reason = None if bounds is not None else "no distance"
         else:
             sev = row["severity"]

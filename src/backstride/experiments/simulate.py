@@ -98,8 +98,7 @@ def simulate_batch(setting: Setting, n: int, seed: int) -> tuple[Batch, Prior]:
 def run_study(setting: Setting, n: int, seed: int, draws: int = 1000) -> tuple[EffectSummaries, list[str]]:
     """Analyse ``n`` simulated experiments; the summaries of the effect and the verdicts."""
     batch, prior = simulate_batch(setting, n, seed)
-    post = sample(batch, prior, draws=draws, seed=seed + 1)
-    summaries = summarise(post, OUTCOME_SPECS["onset"])
+    summaries = summarise(sample(batch, prior, draws=draws, seed=seed + 1), OUTCOME_SPECS["onset"])
     return summaries, summaries.verdicts()
 
 

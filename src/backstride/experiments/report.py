@@ -1,0 +1,237 @@
+"""A CENT-style experiment report (CENT 2015, BMJ 2015;350:h1738): an HTML fragment and plain text.
+
+Sections: design (randomisation, periods, washout, primary outcome), the periods with their data,
+adherence, the model and its terms, the result with its uncertainty and the verdict, the
+randomisation test, and a chart of the outcome by period and condition (inline SVG, no scripts, no
+external resources). Findings are worded as associations in this one runner, never as a diagnosis.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from backstride.experiments import service
+from backstride.experiments.analysis import Analysis
+from backstride.experiments.model import OUTCOME_SPECS
+from backstride.experiments.store import Experiment
+from backstride.experiments.verdict import MEANINGFUL_PROB, NO_DIFFERENCE_PROB, SURE_PROB
+
+COLOURS = {"A": "#6b7280", "B": "#2563eb"}
+
+
+def _km(metres: float | None) -> str:
+    return "n/a" if metres is None or not math.isfinite(metres) else f"{metres / 1000:.2f} km"
+
+
+def _effect_text(result: Analysis, log_scale: bool) -> str:
+    if result.effect is None or result.interval is None:
+        return "not estimable yet"
+    lo, hi = result.interval
+    if log_scale:
+        return f"pain-free distance ratio B/A {result.effect:.2f} (95% credible interval {lo:.2f} to {hi:.2f})"
+    return f"difference B - A {result.effect:+.1f} points (95% credible interval {lo:+.1f} to {hi:+.1f})"
+
+
+def _model_text(exp: Experiment, result: Analysis) -> str:
+    spec = OUTCOME_SPECS[exp.outcome]
+    if spec.log_scale:
+        model = (
+            "log-normal accelerated failure time model of pain-free distance: log T = a + b*B + terms + e, "
+            "e ~ N(0, s^2); pain-free runs right-censored at their length, onsets known to a lap "
+            "interval-censored; runs without a pain report left out"
+        )
+        meaningful = "a ratio of at least 1.3 (30% longer)"
+    else:
+        model = f"normal model of the {spec.label}: y = a + b*B + terms + e, e ~ N(0, s^2)"
+        meaningful = "at least 1 point lower"
+    return (
+        f"{model}. Terms: {', '.join(result.terms)} (trend with >= 4 pairs; carry-over only without washout; "
+        "AR(1) only for the 0-10 scores with >= 10 observations). Weakly informative priors; posterior by "
+        "importance sampling around the mode. Meaningful benefit: "
+        f"{meaningful}. Verdict rule: benefit if P(meaningful benefit) >= {MEANINGFUL_PROB} and "
+        f"P(any benefit) >= {SURE_PROB} (harm likewise); no meaningful difference if P(neither) >= "
+        f"{NO_DIFFERENCE_PROB}; otherwise inconclusive. Analysis by assigned condition."
+    )
+
+
+def _load(conn: Connection, user_id: int, experiment_id: int) -> tuple[Experiment, Analysis, pd.DataFrame]:
+    exp, result = service.analyze_experiment(conn, user_id, experiment_id)
+    obs, _, _ = service.experiment_observations(conn, user_id, exp)
+    return exp, result, obs
+
+
+def experiment_report_text(conn: Connection, user_id: int, experiment_id: int) -> str:
+    """The report as plain text (what ``experiment analyze`` prints)."""
+    exp, result, _ = _load(conn, user_id, experiment_id)
+    return report_text(exp, result)
+
+
+def report_text(exp: Experiment, result: Analysis) -> str:
+    spec = OUTCOME_SPECS[exp.outcome]
+    adh = result.adherence
+    lines = [
+        f"Experiment {exp.id}: {exp.title}",
+        f"Design: {exp.pairs} randomised pairs of {exp.period_days}-day periods from {exp.start_date} "
+        f"(order {'|'.join(exp.sequence[i : i + 2] for i in range(0, len(exp.sequence), 2))}, seed {exp.seed}); "
+        f"A = usual, B = {exp.remedy}; washout: first {exp.washout_days} days of each period left out.",
+        f"Primary outcome: {spec.label}.",
+        "Periods:",
+    ]
+    for p in result.periods:
+        summary = _km(p["summary"]) if spec.log_scale else ("n/a" if p["summary"] is None else f"{p['summary']:.1f}")
+        free = f", {p['pain_free']} pain-free" if p["pain_free"] is not None else ""
+        lines.append(
+            f"  pair {p['pair']} {p['condition']} {p['start']} to {p['end']}: "
+            f"{p['used']} of {p['observations']} used{free}; typical {summary}"
+        )
+    if adh:
+        frac = "n/a" if adh.get("fraction") is None else f"{adh['fraction']:.0%}"
+        lines.append(
+            f"Adherence: {adh['followed']} of {adh['days']} days followed ({frac}); "
+            f"{adh.get('runs_off_protocol', 0)} analysed runs on days off protocol."
+        )
+    excluded = ", ".join(f"{v} {k}" for k, v in result.excluded.items()) or "none"
+    lines.append(f"Used: {result.observations_used} observations ({result.runs_used} runs); left out: {excluded}.")
+    lines.append(f"Result: {_effect_text(result, spec.log_scale)}.")
+    if result.p_benefit is not None:
+        lines.append(
+            f"Probability of a meaningful benefit {result.p_benefit:.0%}, of meaningful harm {result.p_harm:.0%}, "
+            f"of no meaningful difference {result.p_no_difference:.0%}."
+        )
+    if result.randomisation is not None:
+        r = result.randomisation
+        lines.append(
+            f"Randomisation test ({r.assignments} possible orders, {r.pairs_used} pairs): "
+            f"two-sided p = {r.p_two_sided:.3f}."
+        )
+    lines.append(result.verdict_text)
+    lines.append("This is what your own data show for you, with its uncertainty; it is not a diagnosis.")
+    return "\n".join(lines)
+
+
+def _chart(obs: pd.DataFrame, result: Analysis, log_scale: bool, width: int = 640, height: int = 220) -> str:
+    """Inline SVG: every observation by day, periods shaded by condition, washout days hatched."""
+    if not result.periods:
+        return ""
+    from datetime import date
+
+    start = date.fromisoformat(result.periods[0]["start"])
+    end = date.fromisoformat(result.periods[-1]["end"])
+    days = (end - start).days + 1
+    left, right, top, bottom = 48, 10, 10, 28
+    pw, ph = width - left - right, height - top - bottom
+    vals = obs["value"].to_numpy(float)
+    vals = vals[pd.notna(vals)]
+    scale = 1000.0 if log_scale else 1.0
+    vmax = max(10.0, float(vals.max()) / scale * 1.1) if log_scale and vals.size else 10.0
+    vmax = vmax if log_scale else 10.0
+
+    def x(day: date) -> float:
+        return left + pw * ((day - start).days + 0.5) / days
+
+    def y(v: float) -> float:
+        return top + ph * (1 - min(v / scale, vmax) / vmax)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="outcome by period and condition">'
+    ]
+    for p in result.periods:
+        s, e = date.fromisoformat(p["start"]), date.fromisoformat(p["end"])
+        x0 = left + pw * (s - start).days / days
+        x1 = left + pw * ((e - start).days + 1) / days
+        w0 = left + pw * (date.fromisoformat(p["washout_until"]) - start).days / days
+        parts.append(
+            f'<rect x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{ph}" fill="{COLOURS[p["condition"]]}" '
+            'fill-opacity="0.08"/>'
+        )
+        if w0 > x0:
+            parts.append(f'<rect x="{x0:.1f}" y="{top}" width="{w0 - x0:.1f}" height="{ph}" fill="#000" fill-opacity="0.06"/>')
+        parts.append(
+            f'<text x="{(x0 + x1) / 2:.1f}" y="{height - 10}" font-size="11" text-anchor="middle">{p["condition"]}</text>'
+        )
+    for _, r in obs.iterrows():
+        if not math.isfinite(r["value"]):
+            continue
+        colour = COLOURS[r["condition"]]
+        cx, cy = x(r["day"]), y(r["value"])
+        if not r["used"]:
+            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="none" stroke="{colour}"/>')
+        elif r["censored"] and log_scale:
+            parts.append(
+                f'<path d="M{cx - 4:.1f},{cy + 3:.1f} L{cx:.1f},{cy - 4:.1f} L{cx + 4:.1f},{cy + 3:.1f} Z" fill="{colour}"/>'
+            )
+        else:
+            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{colour}"/>')
+    unit = "km" if log_scale else "0-10"
+    for tick in (0.0, vmax / 2, vmax):
+        ty = top + ph * (1 - tick / vmax)
+        parts.append(f'<text x="{left - 6}" y="{ty + 4:.1f}" font-size="10" text-anchor="end">{tick:.0f}</text>')
+    parts.append(f'<text x="4" y="{top + 10}" font-size="10">{unit}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def experiment_report_html(conn: Connection, user_id: int, experiment_id: int) -> str:
+    """The report as a self-contained HTML fragment (a ``<section>``; no scripts, no external links)."""
+    exp, result, obs = _load(conn, user_id, experiment_id)
+    return report_html(exp, result, obs)
+
+
+def report_html(exp: Experiment, result: Analysis, obs: pd.DataFrame) -> str:
+    spec = OUTCOME_SPECS[exp.outcome]
+    e = html.escape
+    text_lines = report_text(exp, result).split("\n")
+    rows = []
+    for p in result.periods:
+        summary = _km(p["summary"]) if spec.log_scale else ("n/a" if p["summary"] is None else f"{p['summary']:.1f}")
+        rows.append(
+            "<tr>"
+            + "".join(
+                f"<td>{e(str(v))}</td>"
+                for v in (p["pair"], p["condition"], p["start"], p["end"], p["washout_until"], p["observations"],
+                          p["used"], "" if p["pain_free"] is None else p["pain_free"], summary)
+            )
+            + "</tr>"
+        )
+    probs: list[Any] = []
+    if result.p_benefit is not None:
+        probs = [
+            f"<li>P(meaningful benefit) = {result.p_benefit:.0%}</li>",
+            f"<li>P(meaningful harm) = {result.p_harm:.0%}</li>",
+            f"<li>P(no meaningful difference) = {result.p_no_difference:.0%}</li>",
+        ]
+    rand = ""
+    if result.randomisation is not None:
+        r = result.randomisation
+        rand = (
+            f"<p>Randomisation test (all {r.assignments} possible orders of {r.pairs_used} pairs): "
+            f"two-sided p = {r.p_two_sided:.3f}, one-sided p (B better) = {r.p_benefit:.3f}.</p>"
+        )
+    head = (
+        "<tr>" + "".join(f"<th>{h}</th>" for h in ("Pair", "Condition", "Start", "End", "Analysed from",
+                                                     "Observations", "Used", "Pain-free", "Typical")) + "</tr>"
+    )
+    return (
+        f'<section class="experiment-report" id="experiment-{exp.id}">'
+        f"<h2>Experiment {exp.id}: {e(exp.title)}</h2>"
+        f"<h3>Design</h3><p>{e(text_lines[1])}</p><p>{e(text_lines[2])}</p>"
+        f"<h3>Periods</h3><table>{head}{''.join(rows)}</table>"
+        f"<figure>{_chart(obs, result, spec.log_scale)}<figcaption>{e(spec.label)} by day; grey = A (usual), "
+        "blue = B (remedy); triangles: pain-free runs (at least this far); open circles: not analysed "
+        "(washout); shaded start of each period: washout.</figcaption></figure>"
+        f"<h3>Adherence and data</h3><p>{e(' '.join(t for t in text_lines if t.startswith(('Adherence', 'Used'))))}</p>"
+        f"<h3>Model</h3><p>{e(_model_text(exp, result))}</p>"
+        f"<h3>Result</h3><p>{e(_effect_text(result, spec.log_scale))}</p><ul>{''.join(probs)}</ul>{rand}"
+        f"<p><strong>{e(result.verdict_text)}</strong></p>"
+        "<p>This is what your own data show for you, with its uncertainty; it is not a diagnosis.</p>"
+        "</section>"
+    )
+
+
+__all__ = ["experiment_report_html", "experiment_report_text", "report_html", "report_text"]
