@@ -152,3 +152,4 @@ __all__ = [
 from backstride.store import log_schema  # noqa: F401, E402
 from backstride.store import plan_schema  # noqa: F401, E402
 from backstride.store import experiments_schema  # noqa: F401, E402
+from backstride.web import auth_schema  # noqa: F401, E402

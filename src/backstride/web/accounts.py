@@ -92,11 +92,9 @@ def _failures(conn: Connection, column: Any, value: str, since: datetime) -> int
 
 def authenticate(
     conn: Connection, username: str, password: str, client: str, now: datetime | None = None
-) -> int:
-    """The account id for a correct username and password; every attempt is recorded.
-
-    Raises :class:`TooManyAttempts` when the limit is reached, :class:`ValidationError` otherwise.
-    """
+) -> int | None:
+    """The account id for a correct username and password, else ``None``; every attempt is recorded
+    (so the caller must commit, also on failure). Raises :class:`TooManyAttempts` past the limit."""
     moment = _now(now)
     name = normalise_username(username)[:100]
     client = client[:100]
@@ -111,7 +109,7 @@ def authenticate(
     conn.execute(insert(login_attempts).values(username=name, client=client, at=moment, succeeded=ok))
     conn.execute(delete(login_attempts).where(login_attempts.c.at < moment - 2 * WINDOW))
     if not ok or row is None:
-        raise ValidationError("wrong username or password")
+        return None
     if needs_rehash(row.password_hash):
         conn.execute(update(users).where(users.c.id == row.id).values(password_hash=hash_password(password)))
     return int(row.id)

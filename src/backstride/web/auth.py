@@ -72,12 +72,9 @@ def login(
             account_id = accounts.authenticate(conn, username, password, client)
     except accounts.TooManyAttempts as exc:
         return _anonymous_page(request, "login.html", {"next": _safe_next(next), "error": str(exc)}, 429)
-    except Exception as exc:
-        from backstride.errors import ValidationError
-
-        if not isinstance(exc, ValidationError):
-            raise
-        return _anonymous_page(request, "login.html", {"next": _safe_next(next), "error": str(exc)}, 401)
+    if account_id is None:
+        error = "wrong username or password"
+        return _anonymous_page(request, "login.html", {"next": _safe_next(next), "error": error}, 401)
     return _logged_in(state, account_id, next)
 
 

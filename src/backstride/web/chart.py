@@ -141,11 +141,10 @@ def build_chart(
     if pain and pain.get("status") == "pain" and pain.get("onset_m") is not None:
         label = f"pain {distance_in(pain['onset_m'], unit):.2f} {unit}"
         lo_m, hi_m = pain.get("onset_low_m"), pain.get("onset_high_m")
-        wide = lo_m is not None and hi_m is not None and hi_m > lo_m
-        chart.onset = Marker(_x(pain["onset_m"], total), label, "onset", _x(hi_m, total) if wide else None)
-        if wide:
+        chart.onset = Marker(_x(pain["onset_m"], total), label, "onset")
+        if lo_m is not None and hi_m is not None and hi_m > lo_m:
             chart.onset.label += " (between laps)"
-            chart.onset.x = _x(lo_m, total)
+            chart.onset.x, chart.onset.x2 = _x(float(lo_m), total), _x(float(hi_m), total)
         for stage in pain.get("stages") or []:
             chart.stages.append(Marker(_x(stage["distance_m"], total), stage["stage"], "stage"))
     step = _nice_step(distance_in(total, unit))

@@ -1,0 +1,110 @@
+"""Web test helpers: the app in-process through httpx's ASGITransport, driven synchronously.
+
+``local`` is an app in local mode (user 1, no login) on a fresh database (SQLite and PostgreSQL);
+``server`` is a multi-user app (https base URL, so Secure cookies round-trip). ``Web`` keeps the
+cookies of one browser and knows its CSRF token.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from sqlalchemy import Engine
+
+from backstride.config import Settings
+from backstride.web.app import create_app
+from tests.conftest import fixtures_dir
+
+#: A run with two manual lap presses (the first closes lap 2), 3.3 km, with every chart column.
+LAP_RUN = "fit/geoactivity__2022-05-29-15-53-35_Laufen_Landal_Park.fit"
+
+
+class Web:
+    """One browser: cookies kept across requests, requests run on the portal's event loop."""
+
+    def __init__(self, portal: BlockingPortal, app: Any, base_url: str) -> None:
+        self.portal = portal
+        self.app = app
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self.portal.call(lambda: self.client.request(method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def csrf(self, page: str = "/settings") -> str:
+        found = re.search(r'data-csrf="([0-9a-f]+)"', self.get(page).text)
+        assert found, "every page carries the CSRF token"
+        return found.group(1)
+
+    def form(self, url: str, data: dict[str, Any], page: str = "/settings", **kwargs: Any) -> httpx.Response:
+        """POST a form with this browser's CSRF token, as the page's form would."""
+        return self.post(url, data={**data, "csrf_token": self.csrf(page)}, **kwargs)
+
+    def upload(self, *paths: Path) -> httpx.Response:
+        files = [("files", (p.name, p.read_bytes())) for p in paths]
+        return self.post("/api/imports", files=files)
+
+    def close(self) -> None:
+        self.portal.call(self.client.aclose)
+
+
+@pytest.fixture
+def portal() -> Iterator[BlockingPortal]:
+    with start_blocking_portal() as found:
+        yield found
+
+
+def _settings(engine: Engine, tmp_path: Path) -> Settings:
+    return Settings(db_url=str(engine.url), data_dir=tmp_path)
+
+
+@pytest.fixture
+def local(engine: Engine, tmp_path: Path, portal: BlockingPortal) -> Iterator[Web]:
+    app = create_app(_settings(engine, tmp_path), engine=engine, secret=b"test-secret")
+    web = Web(portal, app, "http://127.0.0.1")
+    yield web
+    web.close()
+
+
+@pytest.fixture
+def server(engine: Engine, tmp_path: Path, portal: BlockingPortal) -> Iterator[Any]:
+    """A multi-user app; call it for a new browser."""
+    app = create_app(_settings(engine, tmp_path), multi_user=True, engine=engine, secret=b"test-secret")
+    browsers: list[Web] = []
+
+    def browser() -> Web:
+        web = Web(portal, app, "https://backstride.test")
+        browsers.append(web)
+        return web
+
+    yield browser
+    for web in browsers:
+        web.close()
+
+
+def signup(web: Web, username: str, password: str = "correct horse battery") -> None:
+    response = web.post(
+        "/register", data={"username": username, "password": password, "csrf_token": web.csrf("/register")}
+    )
+    assert response.status_code == 303, response.text
+
+
+def lap_run() -> Path:
+    return fixtures_dir() / LAP_RUN
