@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from backstride.analysis.findings import analyze_user
 from backstride.analysis.survival import pain_free_distance
 from backstride.log.pain import get_pain, pain_reports
 from backstride.runview import run_detail
@@ -136,17 +137,24 @@ def test_cross_site_writes_are_refused(local: Web) -> None:
 
 
 def test_analysis_matches_the_library(local: Web) -> None:
-    assert local.get("/api/analysis").json()["status"] == "no data"
+    empty = local.get("/api/analysis").json()
+    assert empty["status"] == "not enough data" and empty["overview"]["status"] == "no data"
     run_id = _import(local)
     local.put(f"/api/runs/{run_id}/pain", json={"onset": "2km", "severity": 5})
-    body = local.get("/api/analysis").json()
-    assert body["status"] == "ok"
+    body = local.get("/api/analysis?target=3km").json()
     engine = local.app.state.web.engine
+    findings = analyze_user(engine, LOCAL_USER_ID, 3000.0)
+    assert body["findings"]["pain_free"]["events"] == findings.pain_free.events == 1
+    assert body["findings"]["pain_free"]["median_m"] == pytest.approx(findings.pain_free.median_m)
+    assert body["findings"]["target_m"] == 3000.0
+    # The overview's window of the last 8 weeks ends today; the fixture run is years old.
+    assert body["overview"]["status"] == "ok" and body["overview"]["now"]["runs"] == 0
     with engine.connect() as conn:
-        expected = pain_free_distance(pain_reports(conn, LOCAL_USER_ID), n_boot=100, seed=0)
-    assert body["pain_free"]["events"] == expected.events == 1
-    assert body["pain_free"]["median_m"] == pytest.approx(expected.median_m)
-    assert body["findings"] == []
+        everything = pain_free_distance(
+            pain_reports(conn, LOCAL_USER_ID).rename(columns={"start_utc": "start"})
+        )
+    assert everything.median_m == pytest.approx(2000.0)
+    assert local.get("/api/analysis?target=far").status_code == 422
 
 
 def test_openapi_describes_the_api(local: Web) -> None:

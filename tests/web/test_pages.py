@@ -209,3 +209,14 @@ def test_upload_form_without_javascript(local: Web) -> None:
     )
     assert response.status_code == 200
     assert "imported 1" in response.text
+
+
+def test_analysis_page_and_report_download(local: Web, run_id: int) -> None:
+    local.put(f"/api/runs/{run_id}/pain", json={"onset": "2km", "severity": 5})
+    page = local.get("/analysis")
+    assert page.status_code == 200 and 'data-testid="analysis-pain-free"' in page.text
+    assert "1 with a pain report" in page.text
+    report = local.get("/analysis/report")
+    assert report.status_code == 200
+    assert report.headers["content-disposition"].startswith("attachment;")
+    assert "<html" in report.text.lower() and "pain" in report.text.lower()

@@ -20,7 +20,7 @@ from backstride.log.pain import delete_pain, onset_from_first_lap_hook, record_p
 from backstride.runview import run_detail, run_record
 from backstride.web import services
 from backstride.web.context import State, Who, Writer, check_origin, units_for
-from backstride.web.inputs import MAX_ID, PainBody, day_end, day_start, safe_filename
+from backstride.web.inputs import MAX_ID, PainBody, day_end, day_start, optional_distance, safe_filename
 
 router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(check_origin)])
 
@@ -193,8 +193,17 @@ async def post_imports(
 
 
 @router.get("/analysis")
-def analysis(who: Who, state: State) -> dict[str, Any]:
-    """What the analysis offers so far: the pain-free distance (all reports; the last 8 weeks against
-    the 8 weeks that ended 4 weeks ago; the rolling trend). ``status`` is ``ok``, ``no data`` or
-    ``not available``; medians are metres, ``null`` when not reached (most runs pain-free)."""
-    return clean(services.analysis_summary(state.engine, who.user_id, state.cache))
+def analysis(
+    who: Who,
+    state: State,
+    target: Annotated[
+        str | None, Query(max_length=20, description="Target distance: 3mi, 5km (default 3 mi or 5 km).")
+    ] = None,
+) -> dict[str, Any]:
+    """The findings as ``backstride analyze --json`` gives them (``findings``; ``null`` with a
+    ``reason`` when they cannot be computed), and ``overview``: the pain-free distance of the last 8
+    weeks against the 8 weeks that ended 4 weeks ago, with the rolling trend. ``status`` is ``ok``,
+    ``not enough data`` or ``not available``. Metres; a median is ``null`` when not reached."""
+    unit = units_for(state, who)
+    target_m = optional_distance(target, unit)
+    return clean(services.analysis_view(state.engine, who.user_id, state.cache, unit, target_m).to_dict())

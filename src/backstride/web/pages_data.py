@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import io
 import shutil
 import tempfile
@@ -16,12 +15,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from backstride.errors import NotFoundError, ValidationError
+from backstride.errors import ValidationError
 from backstride.log.archive import delete_all, export
 from backstride.store.prefs import PREFERENCES, get_pref, set_pref
 from backstride.web import services
 from backstride.web.api import _save_uploads, import_uploads
-from backstride.web.context import State, Who, Writer, check_csrf
+from backstride.web.context import State, Who, Writer, check_csrf, units_for
 from backstride.web.templating import render
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
@@ -49,30 +48,19 @@ async def upload_form(
     return render(request, who, "upload.html", {"summary": summary}, status=422 if failed else 200)
 
 
-def report_renderer() -> Any | None:
-    """``backstride.report.render_report(engine, user_id) -> str`` once the report exists, else None."""
-    try:
-        module = importlib.import_module("backstride.report")
-    except ImportError:
-        return None
-    found = getattr(module, "render_report", None)
-    return found if callable(found) else None
-
-
 @router.get("/analysis")
 def analysis_page(request: Request, who: Who, state: State) -> Response:
-    summary = services.analysis_summary(state.engine, who.user_id, state.cache)
-    return render(
-        request, who, "analysis.html", {"summary": summary, "has_report": report_renderer() is not None}
-    )
+    view = services.analysis_view(state.engine, who.user_id, state.cache, units_for(state, who))
+    return render(request, who, "analysis.html", {"view": view, "f": view.findings})
 
 
 @router.get("/analysis/report")
 def report_download(who: Who, state: State) -> Response:
-    renderer = report_renderer()
-    if renderer is None:
-        raise NotFoundError("the report is not available in this installation yet")
-    html = str(renderer(state.engine, who.user_id))
+    """The self-contained HTML report of :mod:`backstride.report`, as a download."""
+    from backstride.report import render_report
+
+    unit = units_for(state, who)
+    html = render_report(state.engine, who.user_id, unit=unit, target_m=services.DEFAULT_TARGETS[unit])
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     return HTMLResponse(
         html, headers={"Content-Disposition": f'attachment; filename="backstride-report-{stamp}.html"'}

@@ -187,35 +187,48 @@ def finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-FINDINGS_NOTE = (
-    "Factor, terrain and trend findings will appear here once the analysis library offers them. "
-    "These are associations in your own data, with uncertainty, not a diagnosis."
-)
+#: The default target of "chance of running X pain-free", per display unit (as ``backstride analyze``).
+DEFAULT_TARGETS = {"mi": 3 * 1609.344, "km": 5000.0}
 
 
-def analysis_summary(
-    engine: Engine, user_id: int, cache: dict[Any, Any], now: datetime | None = None
-) -> dict[str, Any]:
-    """``GET /api/analysis`` and the analysis page: the pain-free distance over all reports
-    (:class:`backstride.analysis.survival.PainFreeResult` without its curve), the windows of
-    :func:`pain_free_overview`, and ``findings`` (empty until the analysis offers them)."""
-    overview = pain_free_overview(engine, user_id, cache, now)
-    out: dict[str, Any] = {"status": overview["status"], "overview": overview, "findings": []}
-    out["note"] = FINDINGS_NOTE
-    if overview["status"] != "ok":
-        out["pain_free"] = None
-        return out
-    with engine.connect() as conn:
-        key = ("all", user_id, data_version(conn, user_id))
-        store: OrderedDict[Any, Any] = cache.setdefault("lru", OrderedDict())
-        if key not in store:
-            from backstride.analysis.survival import pain_free_distance
-            from backstride.log.pain import pain_reports
+@dataclass
+class AnalysisView:
+    """What the analysis page and ``GET /api/analysis`` show: the findings of
+    :func:`backstride.analysis.findings.analyze_user` (``None`` with a ``reason`` when they could not
+    be computed) and the dashboard's :func:`pain_free_overview`."""
 
-            frame = pain_reports(conn, user_id)
-            result = pain_free_distance(frame, n_boot=100, seed=0).to_dict()
-            result.pop("curve_m", None)
-            result.pop("curve_survival", None)
-            store[key] = result
-    out["pain_free"] = store[key]
-    return out
+    findings: Any | None
+    overview: dict[str, Any]
+    reason: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.findings is None:
+            return "not available"
+        return "ok" if self.findings.enough_data else "not enough data"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "findings": None if self.findings is None else self.findings.to_dict(),
+            "overview": self.overview,
+        }
+
+
+def analysis_view(
+    engine: Engine, user_id: int, cache: dict[Any, Any], unit: str, target_m: float | None = None
+) -> AnalysisView:
+    """Findings are computed afresh on each call (they read every log table); the overview is cached."""
+    from backstride.errors import BackstrideError
+
+    overview = pain_free_overview(engine, user_id, cache)
+    target = DEFAULT_TARGETS.get(unit, DEFAULT_TARGETS["km"]) if target_m is None else target_m
+    try:
+        from backstride.analysis.findings import analyze_user
+    except ImportError:
+        return AnalysisView(None, overview, "the analysis package is not installed")
+    try:
+        return AnalysisView(analyze_user(engine, user_id, target), overview)
+    except BackstrideError as exc:
+        return AnalysisView(None, overview, str(exc))
