@@ -14,8 +14,9 @@ import typer
 
 from backstride.cli.context import console, fail, handle_errors, print_json, state
 from backstride.cli.screen import print_banner
-from backstride.plan.engine import DISCLAIMER, Plan, build_plan
-from backstride.plan.inputs import build_inputs, set_goal
+from backstride.plan.engine import DISCLAIMER, Plan
+from backstride.plan.from_analysis import plan_for_user
+from backstride.plan.inputs import set_goal
 from backstride.units import format_distance, parse_distance
 
 WITHHELD_EXIT = 3
@@ -88,7 +89,7 @@ def register(app: typer.Typer) -> None:
                 set_goal(conn, st.user_id, parse_distance(goal, unit), goal_date)
             elif by is not None:
                 fail("--by needs --goal")
-            plan = build_plan(build_inputs(conn, st.user_id, today=today))
+            plan = plan_for_user(conn, st.user_id, today=today)
         if as_json:
             print_json(plan.as_dict())
         elif plan.withheld:

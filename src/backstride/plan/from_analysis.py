@@ -1,0 +1,109 @@
+"""From the analysis to the plan: turn :class:`backstride.analysis.findings.Findings` into plan
+:class:`~backstride.plan.inputs.Finding` objects.
+
+Only associations the runner's own data show are passed on: a factor whose hazard ratio points the
+harmful way with a confidence interval that excludes 1 (or a q-value at or below 0.05), a steep-descent
+rate ratio above 1 with its interval above 1, a flat or worsening trend, and a median pain-free
+distance well short of the goal. How strongly each is shown is graded by
+:func:`backstride.plan.inputs.classify_strength`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
+
+from backstride.plan.engine import Plan, build_plan
+from backstride.plan.inputs import Finding, build_inputs, classify_strength, get_goal
+
+if TYPE_CHECKING:
+    from backstride.analysis.findings import Findings
+
+#: Analysis factor name -> plan finding kind, and whether a hazard ratio above 1 is the harmful side.
+FACTOR_MAP: dict[str, tuple[str, bool]] = {
+    "me_lower_48h": ("max_effort_lifting", True),
+    "back_load_48h": ("lifting_lag", True),
+    "spike": ("spike", True),
+}
+#: A later-period median below this share of the earlier one is "worsening"; within +-10% "flat".
+WORSENING_RATIO = 0.9
+FLAT_RATIO = 1.1
+#: A median pain-free distance under this share of the goal distance is "well short of the goal".
+SHORT_OF_GOAL = 0.75
+
+
+def _shown(ci_low: float | None, ci_high: float | None, q_value: float | None, harmful_above: bool) -> bool:
+    if q_value is not None and q_value <= 0.05:
+        return True
+    if ci_low is None or ci_high is None:
+        return False
+    return ci_low > 1.0 if harmful_above else ci_high < 1.0
+
+
+def plan_findings(findings: Findings, goal_distance_m: float | None = None) -> list[Finding]:
+    """The plan's findings from one runner's analysis (empty when there is too little data)."""
+    out: list[Finding] = []
+    if not findings.enough_data:
+        return out
+    for factor in findings.factors:
+        mapped = FACTOR_MAP.get(factor.name)
+        if mapped is None or factor.status != "ok" or factor.hazard_ratio is None:
+            continue
+        kind, harmful_above = mapped
+        if not _shown(factor.ci_low, factor.ci_high, factor.q_value, harmful_above):
+            continue
+        detail = factor.sentence or f"{factor.label}: hazard ratio {factor.hazard_ratio:.2f}"
+        strength = classify_strength(factor.ci_low, factor.ci_high, factor.q_value)
+        out.append(Finding(kind, strength, detail, factor.hazard_ratio))
+    terrain = findings.terrain
+    if terrain is not None:
+        for term in terrain.terms:
+            if term.name != "steep_descent" or term.status != "ok" or term.rate_ratio is None:
+                continue
+            if term.ci_low is not None and term.ci_low > 1.0:
+                strength = classify_strength(term.ci_low, term.ci_high, term.p_value)
+                detail = term.sentence or f"onsets per km {term.label}: rate ratio {term.rate_ratio:.1f}"
+                out.append(Finding("descent_effect", strength, detail, term.rate_ratio))
+    trend = findings.trend
+    if trend.earlier_median_m and trend.later_median_m:
+        ratio = trend.later_median_m / trend.earlier_median_m
+        p = trend.comparison.p_value if trend.comparison is not None else None
+        if ratio < WORSENING_RATIO:
+            strength = "moderate" if p is not None and p < 0.05 else "weak"
+            out.append(Finding("trend_worsening", strength, trend.sentence, ratio))
+        elif ratio < FLAT_RATIO:
+            out.append(Finding("trend_flat", "weak", trend.sentence, ratio))
+    median = findings.pain_free.median_m
+    if goal_distance_m and median is not None and median < SHORT_OF_GOAL * goal_distance_m:
+        out.append(
+            Finding(
+                "short_pain_free_distance",
+                "moderate",
+                f"median pain-free distance {median / 1000:.1f} km, short of the goal of "
+                f"{goal_distance_m / 1000:.1f} km",
+                median,
+            )
+        )
+    return out
+
+
+def plan_for_user(
+    conn: Connection, user_id: int, today: date | None = None, findings: Findings | None = None
+) -> Plan:
+    """The runner's plan from everything stored: the screen, self-tests, goal, routines and the
+    analysis findings (computed here unless given)."""
+    from backstride.analysis.findings import analyze_user
+
+    goal_m, _ = get_goal(conn, user_id)
+    if findings is None:
+        findings = analyze_user(conn, user_id, target_m=goal_m)
+    inputs = build_inputs(
+        conn,
+        user_id,
+        findings=plan_findings(findings, goal_m),
+        today=today,
+        pain_free_median_m=findings.pain_free.median_m,
+    )
+    return build_plan(inputs)
