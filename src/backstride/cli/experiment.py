@@ -34,8 +34,13 @@ def new_command(
     pairs: Annotated[int, typer.Option(help="Block pairs (AB or BA each), at least 3.")] = 3,
     period: Annotated[str, typer.Option(help="Period length: 7d, 10d, 2w.")] = "7d",
     seed: Annotated[int | None, typer.Option(help="Random seed (recorded; reproduces the order).")] = None,
-    outcome: Annotated[str, typer.Option(help="Primary outcome: onset (pain-free distance), severity or peg.")] = "onset",
-    washout: Annotated[int, typer.Option(help="Days left out at the start of every period.")] = DEFAULT_WASHOUT_DAYS,
+    outcome: Annotated[
+        str, typer.Option(help="Primary outcome: onset (pain-free distance), severity or peg.")
+    ] = "onset",
+    washout: Annotated[
+        int, typer.Option(help="Days left out at the start of every period.")
+    ] = DEFAULT_WASHOUT_DAYS,
+    power: Annotated[bool, typer.Option(help="Run the power helper (a few seconds).")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
 ) -> None:
     """Design a randomised experiment; prints its id (details and warnings on stderr)."""
@@ -52,6 +57,7 @@ def new_command(
             seed=seed,
             outcome=outcome,
             washout_days=washout,
+            power=power,
         )
     if as_json:
         print_json(to_jsonable(made.to_dict()))
@@ -61,7 +67,9 @@ def new_command(
     err_console.print(f"experiment {exp.id}: {exp.title} ({made.remedy.name}), seed {exp.seed}")
     for p in exp.schedule:
         err_console.print(f"  pair {p.pair + 1}  {p.start} to {p.end}  {p.condition}")
-    err_console.print(f"  washout: first {exp.washout_days} days of each period left out; outcome: {exp.outcome}")
+    err_console.print(
+        f"  washout: first {exp.washout_days} days of each period left out; outcome: {exp.outcome}"
+    )
     if made.power is not None:
         err_console.print(made.power.text(exp.pairs))
     for w in made.warnings:
@@ -90,7 +98,10 @@ def today_command(
     if not rows:
         console.print("No experiment runs today.")
     for r in rows:
-        console.print(f"experiment {r['experiment']} ({r['title']}), day {r['day_of_period']} of period {r['period']}: {r['do']}")
+        console.print(
+            f"experiment {r['experiment']} ({r['title']}), "
+            f"day {r['day_of_period']} of period {r['period']}: {r['do']}"
+        )
 
 
 @experiment_app.command("show")
@@ -109,7 +120,9 @@ def show_command(
     if as_json:
         print_json(data)
         return
-    console.print(f"experiment {exp.id}: {exp.title} (remedy {exp.remedy}, outcome {exp.outcome}, seed {exp.seed})")
+    console.print(
+        f"experiment {exp.id}: {exp.title} (remedy {exp.remedy}, outcome {exp.outcome}, seed {exp.seed})"
+    )
     for p in exp.schedule:
         console.print(f"  pair {p.pair + 1}  {p.start} to {p.end}  {p.condition}")
 
@@ -128,7 +141,7 @@ def analyze_command(
             _, result = service.analyze_experiment(conn, st.user_id, experiment_id)
             print_json(to_jsonable(result.to_dict()))
             return
-        console.print(experiment_report_text(conn, st.user_id, experiment_id))
+        typer.echo(experiment_report_text(conn, st.user_id, experiment_id))
 
 
 @experiment_app.command("adhere")
@@ -148,7 +161,9 @@ def adhere_command(
     with st.engine.begin() as conn:
         exp = store.get_experiment(conn, st.user_id, experiment_id)
         if not exp.start_date <= day <= exp.end_date:
-            raise ValidationError(f"{day} is outside experiment {exp.id} ({exp.start_date} to {exp.end_date})")
+            raise ValidationError(
+                f"{day} is outside experiment {exp.id} ({exp.start_date} to {exp.end_date})"
+            )
         store.set_day(conn, st.user_id, experiment_id, day, followed, notes)
     console.print(f"{day}: {'followed' if followed else 'missed'}")
 

@@ -175,7 +175,9 @@ def analyse(
             p_no_difference=None,
             p_better=None,
             verdict="inconclusive",
-            verdict_text="Inconclusive: not enough data yet (at least 2 usable observations under A and under B).",
+            verdict_text=(
+                "Inconclusive: not enough data yet (at least 2 usable observations under A and under B)."
+            ),
             more_pairs=None,
             terms=terms.names(),
             ar1_rho=None,
@@ -193,7 +195,9 @@ def analyse(
     extra = None
     if verdict == "inconclusive":
         pairs_with_data = int(used.groupby("pair")["condition"].nunique().eq(2).sum())
-        extra = more_pairs(float(s.median[0]), float(s.sd[0]), pairs_with_data, spec.meaningful, spec.direction)
+        extra = more_pairs(
+            float(s.median[0]), float(s.sd[0]), pairs_with_data, spec.meaningful, spec.direction
+        )
     to_natural = math.exp if spec.log_scale else float
     sigma = float(np.exp(post.mode[0, -1]))
     return Analysis(

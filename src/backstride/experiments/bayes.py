@@ -122,6 +122,7 @@ def _obs_terms(
     ll_exact = -u - 0.5 * z * z - _LOG_SQRT_2PI
     log_l = _log_interval(zl, zh)
     ll = np.where(ex_b, ll_exact, np.where(ce_b, log_l, 0.0))
+
     # d/dmu and d/du of log(Phi(zh) - Phi(zl)): phi ratios computed on the log scale.
     def ratio(zv: FloatArray) -> FloatArray:
         finite = np.isfinite(zv)
@@ -159,9 +160,9 @@ def hessian(theta: FloatArray, batch: Batch, prior: Prior, step: float = 1e-5) -
     for j in range(q):
         e = np.zeros(q)
         e[j] = step
-        out[:, :, j] = (neg_log_post(theta + e, batch, prior)[1] - neg_log_post(theta - e, batch, prior)[1]) / (
-            2 * step
-        )
+        out[:, :, j] = (
+            neg_log_post(theta + e, batch, prior)[1] - neg_log_post(theta - e, batch, prior)[1]
+        ) / (2 * step)
     return 0.5 * (out + out.transpose(0, 2, 1))
 
 

@@ -89,7 +89,9 @@ def draw_sequence(pairs: int, seed: int) -> str:
 
 def check_sequence(sequence: str) -> None:
     """Every consecutive pair must hold one A and one B."""
-    if len(sequence) % 2 or any({sequence[i], sequence[i + 1]} != {"A", "B"} for i in range(0, len(sequence), 2)):
+    if len(sequence) % 2 or any(
+        {sequence[i], sequence[i + 1]} != {"A", "B"} for i in range(0, len(sequence), 2)
+    ):
         raise ValidationError(f"not a block-pair sequence: {sequence!r}")
 
 
@@ -97,7 +99,9 @@ def build_schedule(start: date, sequence: str, period_days: int, washout_days: i
     """The periods of a design, back to back from ``start``."""
     check_sequence(sequence)
     if not 0 <= washout_days < period_days:
-        raise ValidationError(f"the washout ({washout_days} d) must be shorter than a period ({period_days} d)")
+        raise ValidationError(
+            f"the washout ({washout_days} d) must be shorter than a period ({period_days} d)"
+        )
     out = []
     for i, cond in enumerate(sequence):
         first = start + timedelta(days=i * period_days)

@@ -40,7 +40,8 @@ def today(exp: Experiment, remedy: RemedyInfo, day: date) -> dict[str, Any]:
         return {
             **base,
             "condition": None,
-            "do": f"Finished on {exp.end_date}: see the result with 'backstride experiment analyze {exp.id}'.",
+            "do": f"Finished on {exp.end_date}: see the result with "
+            f"'backstride experiment analyze {exp.id}'.",
         }
     if p.condition == "B":
         do = f"B (remedy): do {remedy.name} today" + (f" ({remedy.dose})" if remedy.dose else "") + "."
@@ -79,7 +80,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> list[str]:
     """RFC 5545 line folding at 75 octets."""
-    out, raw = [], line.encode("utf-8")
+    out: list[str] = []
+    raw = line.encode("utf-8")
     while len(raw) > 75:
         cut = 75 if not out else 74
         while (raw[cut] & 0xC0) == 0x80:  # never split a UTF-8 sequence

@@ -206,7 +206,12 @@ class Terms:
     ar1: bool
 
     def names(self) -> list[str]:
-        return ["intercept", "B", *(["trend"] if self.trend else []), *(["carry-over"] if self.carryover else [])]
+        return [
+            "intercept",
+            "B",
+            *(["trend"] if self.trend else []),
+            *(["carry-over"] if self.carryover else []),
+        ]
 
 
 def choose_terms(spec: OutcomeSpec, schedule: list[Period], washout_days: int, n_used: int) -> Terms:
@@ -215,7 +220,9 @@ def choose_terms(spec: OutcomeSpec, schedule: list[Period], washout_days: int, n
     pairs = len(schedule) // 2
     carry = washout_days == 0 and pairs >= 4
     if carry:
-        follows_b = [schedule[i - 1].condition == "B" for i in range(1, len(schedule)) if schedule[i].condition == "A"]
+        follows_b = [
+            schedule[i - 1].condition == "B" for i in range(1, len(schedule)) if schedule[i].condition == "A"
+        ]
         follows_b += [False] if schedule[0].condition == "A" else []
         carry = len(set(follows_b)) > 1
     return Terms(trend=pairs >= 4, carryover=carry, ar1=not spec.log_scale and n_used >= 10)

@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 
 from backstride.experiments.bayes import find_mode, single
 from backstride.experiments.design import MAX_PAIRS, MIN_PAIRS
-from backstride.experiments.model import OUTCOME_SPECS, onset_bounds, default_prior
+from backstride.experiments.model import OUTCOME_SPECS, default_prior, onset_bounds
 from backstride.experiments.simulate import Setting, run_study
 from backstride.experiments.store import runs_between
 from backstride.experiments.verdict import SURE_PROB
@@ -60,7 +60,10 @@ class PowerResult:
     needed_pairs: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"history": self.history.__dict__, **{k: v for k, v in self.__dict__.items() if k != "history"}}
+        return {
+            "history": self.history.__dict__,
+            **{k: v for k, v in self.__dict__.items() if k != "history"},
+        }
 
     def text(self, pairs: int) -> str:
         h = self.history
@@ -77,7 +80,9 @@ class PowerResult:
                 f"distance, {chosen['p_benefit_50']:.0%} chance of a 'benefit' verdict if it is 50% longer"
             )
         if self.needed_pairs is None:
-            lines.append(f"  even {MAX_PAIRS} pairs would not reach {TARGET_POWER:.0%}: expect an uncertain answer")
+            lines.append(
+                f"  even {MAX_PAIRS} pairs would not reach {TARGET_POWER:.0%}: expect an uncertain answer"
+            )
         else:
             lines.append(f"  pairs needed for {TARGET_POWER:.0%} power: {self.needed_pairs}")
         return "\n".join(lines)

@@ -33,7 +33,9 @@ def _effect_text(result: Analysis, log_scale: bool) -> str:
         return "not estimable yet"
     lo, hi = result.interval
     if log_scale:
-        return f"pain-free distance ratio B/A {result.effect:.2f} (95% credible interval {lo:.2f} to {hi:.2f})"
+        return (
+            f"pain-free distance ratio B/A {result.effect:.2f} (95% credible interval {lo:.2f} to {hi:.2f})"
+        )
     return f"difference B - A {result.effect:+.1f} points (95% credible interval {lo:+.1f} to {hi:+.1f})"
 
 
@@ -65,6 +67,10 @@ def _load(conn: Connection, user_id: int, experiment_id: int) -> tuple[Experimen
     return exp, result, obs
 
 
+def _order(sequence: str) -> str:
+    return "|".join(sequence[i : i + 2] for i in range(0, len(sequence), 2))
+
+
 def experiment_report_text(conn: Connection, user_id: int, experiment_id: int) -> str:
     """The report as plain text (what ``experiment analyze`` prints)."""
     exp, result, _ = _load(conn, user_id, experiment_id)
@@ -77,13 +83,17 @@ def report_text(exp: Experiment, result: Analysis) -> str:
     lines = [
         f"Experiment {exp.id}: {exp.title}",
         f"Design: {exp.pairs} randomised pairs of {exp.period_days}-day periods from {exp.start_date} "
-        f"(order {'|'.join(exp.sequence[i : i + 2] for i in range(0, len(exp.sequence), 2))}, seed {exp.seed}); "
+        f"(order {_order(exp.sequence)}, seed {exp.seed}); "
         f"A = usual, B = {exp.remedy}; washout: first {exp.washout_days} days of each period left out.",
         f"Primary outcome: {spec.label}.",
         "Periods:",
     ]
     for p in result.periods:
-        summary = _km(p["summary"]) if spec.log_scale else ("n/a" if p["summary"] is None else f"{p['summary']:.1f}")
+        summary = (
+            _km(p["summary"])
+            if spec.log_scale
+            else ("n/a" if p["summary"] is None else f"{p['summary']:.1f}")
+        )
         free = f", {p['pain_free']} pain-free" if p["pain_free"] is not None else ""
         lines.append(
             f"  pair {p['pair']} {p['condition']} {p['start']} to {p['end']}: "
@@ -96,11 +106,14 @@ def report_text(exp: Experiment, result: Analysis) -> str:
             f"{adh.get('runs_off_protocol', 0)} analysed runs on days off protocol."
         )
     excluded = ", ".join(f"{v} {k}" for k, v in result.excluded.items()) or "none"
-    lines.append(f"Used: {result.observations_used} observations ({result.runs_used} runs); left out: {excluded}.")
+    lines.append(
+        f"Used: {result.observations_used} observations ({result.runs_used} runs); left out: {excluded}."
+    )
     lines.append(f"Result: {_effect_text(result, spec.log_scale)}.")
     if result.p_benefit is not None:
         lines.append(
-            f"Probability of a meaningful benefit {result.p_benefit:.0%}, of meaningful harm {result.p_harm:.0%}, "
+            f"Probability of a meaningful benefit {result.p_benefit:.0%}, "
+            f"of meaningful harm {result.p_harm:.0%}, "
             f"of no meaningful difference {result.p_no_difference:.0%}."
         )
     if result.randomisation is not None:
@@ -147,13 +160,17 @@ def _chart(obs: pd.DataFrame, result: Analysis, log_scale: bool, width: int = 64
         x1 = left + pw * ((e - start).days + 1) / days
         w0 = left + pw * (date.fromisoformat(p["washout_until"]) - start).days / days
         parts.append(
-            f'<rect x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{ph}" fill="{COLOURS[p["condition"]]}" '
-            'fill-opacity="0.08"/>'
+            f'<rect x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{ph}" '
+            f'fill="{COLOURS[p["condition"]]}" fill-opacity="0.08"/>'
         )
         if w0 > x0:
-            parts.append(f'<rect x="{x0:.1f}" y="{top}" width="{w0 - x0:.1f}" height="{ph}" fill="#000" fill-opacity="0.06"/>')
+            parts.append(
+                f'<rect x="{x0:.1f}" y="{top}" width="{w0 - x0:.1f}" height="{ph}" '
+                'fill="#000" fill-opacity="0.06"/>'
+            )
         parts.append(
-            f'<text x="{(x0 + x1) / 2:.1f}" y="{height - 10}" font-size="11" text-anchor="middle">{p["condition"]}</text>'
+            f'<text x="{(x0 + x1) / 2:.1f}" y="{height - 10}" font-size="11" '
+            f'text-anchor="middle">{p["condition"]}</text>'
         )
     for _, r in obs.iterrows():
         if not math.isfinite(r["value"]):
@@ -164,14 +181,17 @@ def _chart(obs: pd.DataFrame, result: Analysis, log_scale: bool, width: int = 64
             parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="none" stroke="{colour}"/>')
         elif r["censored"] and log_scale:
             parts.append(
-                f'<path d="M{cx - 4:.1f},{cy + 3:.1f} L{cx:.1f},{cy - 4:.1f} L{cx + 4:.1f},{cy + 3:.1f} Z" fill="{colour}"/>'
+                f'<path d="M{cx - 4:.1f},{cy + 3:.1f} L{cx:.1f},{cy - 4:.1f} '
+                f'L{cx + 4:.1f},{cy + 3:.1f} Z" fill="{colour}"/>'
             )
         else:
             parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{colour}"/>')
     unit = "km" if log_scale else "0-10"
     for tick in (0.0, vmax / 2, vmax):
         ty = top + ph * (1 - tick / vmax)
-        parts.append(f'<text x="{left - 6}" y="{ty + 4:.1f}" font-size="10" text-anchor="end">{tick:.0f}</text>')
+        parts.append(
+            f'<text x="{left - 6}" y="{ty + 4:.1f}" font-size="10" text-anchor="end">{tick:.0f}</text>'
+        )
     parts.append(f'<text x="4" y="{top + 10}" font-size="10">{unit}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -189,13 +209,26 @@ def report_html(exp: Experiment, result: Analysis, obs: pd.DataFrame) -> str:
     text_lines = report_text(exp, result).split("\n")
     rows = []
     for p in result.periods:
-        summary = _km(p["summary"]) if spec.log_scale else ("n/a" if p["summary"] is None else f"{p['summary']:.1f}")
+        summary = (
+            _km(p["summary"])
+            if spec.log_scale
+            else ("n/a" if p["summary"] is None else f"{p['summary']:.1f}")
+        )
         rows.append(
             "<tr>"
             + "".join(
                 f"<td>{e(str(v))}</td>"
-                for v in (p["pair"], p["condition"], p["start"], p["end"], p["washout_until"], p["observations"],
-                          p["used"], "" if p["pain_free"] is None else p["pain_free"], summary)
+                for v in (
+                    p["pair"],
+                    p["condition"],
+                    p["start"],
+                    p["end"],
+                    p["washout_until"],
+                    p["observations"],
+                    p["used"],
+                    "" if p["pain_free"] is None else p["pain_free"],
+                    summary,
+                )
             )
             + "</tr>"
         )
@@ -213,9 +246,24 @@ def report_html(exp: Experiment, result: Analysis, obs: pd.DataFrame) -> str:
             f"<p>Randomisation test (all {r.assignments} possible orders of {r.pairs_used} pairs): "
             f"two-sided p = {r.p_two_sided:.3f}, one-sided p (B better) = {r.p_benefit:.3f}.</p>"
         )
+    data_text = " ".join(t for t in text_lines if t.startswith(("Adherence", "Used")))
     head = (
-        "<tr>" + "".join(f"<th>{h}</th>" for h in ("Pair", "Condition", "Start", "End", "Analysed from",
-                                                     "Observations", "Used", "Pain-free", "Typical")) + "</tr>"
+        "<tr>"
+        + "".join(
+            f"<th>{h}</th>"
+            for h in (
+                "Pair",
+                "Condition",
+                "Start",
+                "End",
+                "Analysed from",
+                "Observations",
+                "Used",
+                "Pain-free",
+                "Typical",
+            )
+        )
+        + "</tr>"
     )
     return (
         f'<section class="experiment-report" id="experiment-{exp.id}">'
@@ -225,7 +273,7 @@ def report_html(exp: Experiment, result: Analysis, obs: pd.DataFrame) -> str:
         f"<figure>{_chart(obs, result, spec.log_scale)}<figcaption>{e(spec.label)} by day; grey = A (usual), "
         "blue = B (remedy); triangles: pain-free runs (at least this far); open circles: not analysed "
         "(washout); shaded start of each period: washout.</figcaption></figure>"
-        f"<h3>Adherence and data</h3><p>{e(' '.join(t for t in text_lines if t.startswith(('Adherence', 'Used'))))}</p>"
+        f"<h3>Adherence and data</h3><p>{e(data_text)}</p>"
         f"<h3>Model</h3><p>{e(_model_text(exp, result))}</p>"
         f"<h3>Result</h3><p>{e(_effect_text(result, spec.log_scale))}</p><ul>{''.join(probs)}</ul>{rand}"
         f"<p><strong>{e(result.verdict_text)}</strong></p>"

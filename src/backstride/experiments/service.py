@@ -107,7 +107,9 @@ def design_warnings(
     if remedy.known and not remedy.testable:
         out.append(f"{remedy.name} is hard to test in short periods: {remedy.how}")
     if remedy.period_days and period_days < remedy.period_days:
-        out.append(f"periods of {period_days} days are shorter than the {remedy.period_days} suggested for it")
+        out.append(
+            f"periods of {period_days} days are shorter than the {remedy.period_days} suggested for it"
+        )
     return out
 
 

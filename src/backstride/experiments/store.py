@@ -207,7 +207,9 @@ def checkins_between(conn: Connection, user_id: int, first: date, last: date) ->
         return pd.DataFrame({"day": [], "peg_score": []})
     days = pd.to_datetime(frame["taken_at"], utc=True).dt.date
     keep = (days >= first) & (days <= last)
-    return pd.DataFrame({"day": days[keep].to_list(), "peg_score": frame.loc[keep, "peg_score"].astype(float)})
+    return pd.DataFrame(
+        {"day": days[keep].to_list(), "peg_score": frame.loc[keep, "peg_score"].astype(float)}
+    )
 
 
 __all__ = [
