@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from backstride.errors import NotFoundError, ValidationError
 from backstride.importing import import_paths
@@ -22,7 +23,20 @@ from backstride.web import services
 from backstride.web.context import State, Who, Writer, check_origin, units_for
 from backstride.web.inputs import MAX_ID, PainBody, day_end, day_start, optional_distance, safe_filename
 
-router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(check_origin)])
+class ErrorOut(BaseModel):
+    """Every refusal: what was wrong, in plain words."""
+
+    detail: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "not logged in (multi-user server)"},
+    403: {"model": ErrorOut, "description": "read-only access, or a cross-site request"},
+    404: {"model": ErrorOut, "description": "no such run (for this runner)"},
+    422: {"model": ErrorOut, "description": "bad input: the message says what and why"},
+}
+
+router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(check_origin)], responses=ERRORS)
 
 RunId = Annotated[int, PathParam(ge=1, le=MAX_ID, description="The run's id.")]
 #: Largest single upload, bytes (a whole Strava export fits).
@@ -169,7 +183,7 @@ def import_uploads(state: Any, user_id: int, folder: Path, names: dict[str, str]
     "/imports",
     responses={
         200: {"description": "every file was read: the per-file summary"},
-        422: {"description": "some file could not be read: the per-file summary says which and why"},
+        422: {"description": "some file could not be read (the per-file summary says which and why), or no files"},
     },
 )
 async def post_imports(
