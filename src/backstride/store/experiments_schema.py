@@ -30,7 +30,9 @@ experiments = Table(
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("title", String(200), nullable=False),
-    Column("remedy", String(100), nullable=False, comment="a remedy id from remedies.yaml, or the runner's own"),
+    Column(
+        "remedy", String(100), nullable=False, comment="a remedy id from remedies.yaml, or the runner's own"
+    ),
     Column("outcome", String(20), nullable=False, comment="onset | severity | peg, fixed before any data"),
     Column("start_date", Date, nullable=False, comment="local day the first period starts"),
     Column("pairs", Integer, nullable=False),

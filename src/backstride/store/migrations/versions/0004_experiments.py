@@ -35,9 +35,7 @@ def upgrade() -> None:
         sa.Column("start_date", sa.Date(), nullable=False, comment="local day the first period starts"),
         sa.Column("pairs", sa.Integer(), nullable=False),
         sa.Column("period_days", sa.Integer(), nullable=False),
-        sa.Column(
-            "washout_days", sa.Integer(), nullable=False, comment="first days of each period left out"
-        ),
+        sa.Column("washout_days", sa.Integer(), nullable=False, comment="first days of each period left out"),
         sa.Column("seed", sa.Integer(), nullable=False, comment="random seed that drew the sequence"),
         sa.Column(
             "sequence",
