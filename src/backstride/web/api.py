@@ -23,6 +23,7 @@ from backstride.web import services
 from backstride.web.context import State, Who, Writer, check_origin, units_for
 from backstride.web.inputs import MAX_ID, PainBody, day_end, day_start, optional_distance, safe_filename
 
+
 class ErrorOut(BaseModel):
     """Every refusal: what was wrong, in plain words."""
 
@@ -183,7 +184,7 @@ def import_uploads(state: Any, user_id: int, folder: Path, names: dict[str, str]
     "/imports",
     responses={
         200: {"description": "every file was read: the per-file summary"},
-        422: {"description": "some file could not be read (the per-file summary says which and why), or no files"},
+        422: {"description": "a file could not be read (the summary says which and why), or no files"},
     },
 )
 async def post_imports(
