@@ -246,7 +246,8 @@ def _unique(ids: list[str], what: str) -> None:
 def read_data(name: str) -> Any:
     """A YAML file from ``backstride/plan/data``, parsed."""
     text = resources.files("backstride.plan").joinpath("data", name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+    return yaml.load(text, Loader=loader)  # a safe loader (no arbitrary objects)
 
 
 def build_knowledge_base(raw: dict[str, Any]) -> KnowledgeBase:
