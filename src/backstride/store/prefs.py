@@ -28,6 +28,12 @@ PREFERENCES: dict[str, Preference] = {
             "Treat the first manual lap of an imported run as the pain onset, to confirm afterwards.",
             ("true", "false"),
         ),
+        Preference(
+            "pool_opt_in",
+            "false",
+            "Contribute anonymised results to the server's pool of runners (backstride.pool).",
+            ("true", "false"),
+        ),
     )
 }
 
