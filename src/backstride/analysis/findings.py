@@ -39,10 +39,12 @@ from backstride.analysis.terrain import TerrainResult, analyze_terrain, segment_
 DEFAULT_TARGET_M = 4828.032
 #: Fewer reported runs than this: the findings say plainly that there is too little data.
 MIN_RUNS = 10
-#: Bootstrap resamples for Turnbull CIs (fewer for long histories: the CI is then narrow and stable).
+#: The headline pain-free distance uses the runs of this many days before the last run ("now"); a
+#: long history mixes years of adaptation, and the trend shows the rest. With fewer than
+#: :data:`MIN_RUNS` runs in that window, all runs are used.
+RECENT_DAYS = 365
+#: Bootstrap resamples for Turnbull CIs.
 N_BOOT = 200
-N_BOOT_LARGE = 100
-LARGE_N = 2000
 
 
 @dataclass
@@ -232,19 +234,32 @@ def _cannot_tell(findings: Findings, cannot: list[str]) -> list[str]:
 MODEL_BY_NAME = {f.name: f for f in MODEL_FACTORS}
 
 
+def recent_runs(runs: pd.DataFrame, days: int = RECENT_DAYS) -> pd.DataFrame:
+    """The runs of the last ``days`` days before the latest run (all runs if that leaves too few)."""
+    start = pd.to_datetime(runs["start"])
+    recent = runs[start >= start.max() - pd.Timedelta(days=days)]
+    return recent if len(recent) >= MIN_RUNS else runs
+
+
 def analyze_user(
     conn_or_engine: Connection | Engine, user_id: int, target_m: float | None = None
 ) -> Findings:
     """Build the feature table of ``user_id`` and every finding from it (see the module docstring)."""
-    target = DEFAULT_TARGET_M if target_m is None else float(target_m)
     streams: dict[int, Streams] = {}
     table = feature_table(conn_or_engine, user_id, streams_out=streams)
+    return analyze_table(table, streams, user_id, target_m)
+
+
+def analyze_table(
+    table: pd.DataFrame, streams: dict[int, Streams], user_id: int, target_m: float | None = None
+) -> Findings:
+    """Every finding from a feature table and its analysis streams (see :func:`analyze_user`)."""
+    target = DEFAULT_TARGET_M if target_m is None else float(target_m)
     runs = reported_runs(table) if not table.empty else pd.DataFrame()
-    n_boot = N_BOOT_LARGE if len(runs) > LARGE_N else N_BOOT
     if runs.empty:
         pain_free = PainFreeResult("kaplan-meier", 0, 0, 0, None, (None, None), target, None)
     else:
-        pain_free = pain_free_distance(runs, target_m=target, n_boot=n_boot)
+        pain_free = pain_free_distance(recent_runs(runs), target_m=target, n_boot=N_BOOT)
     cannot: list[str] = []
     enough = len(runs) >= MIN_RUNS and pain_free.events > 0
     trend = _trend(runs) if not runs.empty else Trend([], None, None, None, None, "no reported runs yet")

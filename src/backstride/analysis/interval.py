@@ -70,19 +70,50 @@ def _coverage(
 def _em(
     first: IntArray, last: IntArray, m: int, weights: FloatArray, start: FloatArray, tol: float, max_iter: int
 ) -> FloatArray:
-    """Self-consistency iterations for the masses of the innermost intervals."""
-    mass = start.copy()
+    """Self-consistency (EM) iterations for the masses of the innermost intervals, accelerated by
+    SQUAREM (Varadhan & Roland 2008, scheme S3): two EM steps give a direction, a longer step along it
+    is taken when it keeps every mass non-negative and does not lower the likelihood, else the plain
+    second EM step is kept. The fixed point is the same NPMLE; the tests check it against lifelines'
+    ``npmle``. Converged when one EM step moves no mass by ``tol`` or more."""
     total = weights.sum()
-    for _ in range(max_iter):
+
+    def step(mass: FloatArray) -> tuple[FloatArray, float]:
+        """One EM step, and the log-likelihood of ``mass`` (the input)."""
         cum = np.concatenate(([0.0], np.cumsum(mass)))
         denom = cum[last] - cum[first]
-        w = np.where(denom > 0, weights / np.where(denom > 0, denom, 1.0), 0.0)
+        pos = denom > 0
+        w = np.where(pos, weights / np.where(pos, denom, 1.0), 0.0)
+        loglik = float(np.sum(weights[pos] * np.log(denom[pos]))) - (
+            np.inf if np.any(weights[~pos] > 0) else 0.0
+        )
         diff = np.bincount(first, weights=w, minlength=m + 1) - np.bincount(last, weights=w, minlength=m + 1)
-        new = mass * np.cumsum(diff)[:m] / total
-        new /= new.sum()
-        if np.max(np.abs(new - mass)) < tol:
-            return new
-        mass = new
+        new = np.maximum(mass * np.cumsum(diff)[:m] / total, 0.0)
+        return new / new.sum(), loglik
+
+    mass = start.copy()
+    used = 0
+    while used < max_iter:
+        x1, _ = step(mass)
+        if np.max(np.abs(x1 - mass)) < tol:
+            return x1
+        x2, _ = step(x1)
+        used += 2
+        if np.max(np.abs(x2 - x1)) < tol:
+            return x2
+        r = x1 - mass
+        v = x2 - x1 - r
+        v_norm = float(np.sqrt(v @ v))
+        alpha = -float(np.sqrt(r @ r)) / v_norm if v_norm > 0 else -1.0
+        alpha = min(alpha, -1.0)
+        candidate = mass - 2 * alpha * r + alpha**2 * v
+        if alpha < -1.0 and np.all(candidate >= 0) and candidate.sum() > 0:
+            candidate /= candidate.sum()
+            stepped, ll_candidate = step(candidate)
+            _, ll_x2 = step(x2)
+            used += 2
+            mass = stepped if ll_candidate >= ll_x2 else x2
+        else:
+            mass = x2
     return mass
 
 

@@ -20,8 +20,9 @@ def register(app: typer.Typer) -> None:
         ] = Path("demo-out"),
         seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated runner.")] = 20250303,
     ) -> None:
-        """Run the whole job on a simulated runner whose truth is known."""
+        """Run the whole job on a simulated runner whose truth is known: files, import, log, analysis,
+        report, and the estimates against the truth."""
         result = run_demo(out, seed=seed, progress=lambda message: err_console.print(f"[dim]{message}...[/]"))
         for line in result.lines:
             console.print(line)
-        console.print(f"Try: backstride --db {result.db_path} runs")
+        console.print(f"Try: backstride --db {result.db_path} analyze")

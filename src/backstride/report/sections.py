@@ -24,6 +24,7 @@ from backstride.analysis.features import MODEL_FACTORS
 from backstride.analysis.findings import Findings
 from backstride.analysis.results import fmt_p, fmt_ratio
 from backstride.report import charts
+from backstride.store.activities import load_streams
 from backstride.store.prefs import get_pref
 from backstride.units import distance_in, format_distance
 
@@ -127,9 +128,8 @@ def report_context(conn: Connection, user_id: int, findings: Findings, unit: str
     recent = _terrain_run(findings)
     profile = ""
     if recent is not None:
-        profile = charts.run_profile_chart(
-            findings.streams.get(recent["activity_id"], {}), recent["onset_m"], unit, recent["date"]
-        )
+        full = load_streams(conn, recent["activity_id"])  # the whole run, not the analysis' thinned copy
+        profile = charts.run_profile_chart(full, recent["onset_m"], unit, recent["date"])
     p_target = pf.p_target
     chance = None
     if p_target is not None and p_target.value is not None:
