@@ -13,6 +13,7 @@ from backstride.cli import (
     lift,
     pain,
     plan,
+    pool,
     report,
     routine,
     run_context,
@@ -43,6 +44,7 @@ for _module in (
     analyze,
     report,
     experiment,
+    pool,
 ):
     _module.register(app)
 

@@ -1,0 +1,118 @@
+"""``backstride pool export|import|report``: anonymised, opt-in pooled evidence across runners."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from backstride.cli.context import console, err_console, handle_errors, print_json, state
+from backstride.pool.export import ProfileInput, export_bundle
+from backstride.pool.report import report_for
+from backstride.pool.store import Pool, default_pool_dir
+
+pool_app = typer.Typer(
+    help="Pooled, anonymised evidence: export your bundle, import bundles, report across runners.",
+    no_args_is_help=True,
+)
+
+PoolOpt = Annotated[
+    Path | None, typer.Option("--pool", help="Pool folder (default: BACKSTRIDE_POOL, else <data dir>/pool).")
+]
+
+
+def _pool_dir(pool: Path | None) -> Path:
+    return pool if pool is not None else default_pool_dir()
+
+
+@pool_app.command("export")
+@handle_errors
+def export_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Bundle file to write (JSON).")],
+    age_band: Annotated[
+        str, typer.Option(help="<20, 20-29, 30-39, 40-49, 50-59, 60+ or unknown.")
+    ] = "unknown",
+    sex: Annotated[str, typer.Option(help="female, male, other or unknown.")] = "unknown",
+    years_running: Annotated[str, typer.Option(help="<1, 1-3, 3-10, 10+ or unknown.")] = "unknown",
+    height_cm: Annotated[
+        float | None, typer.Option(help="Height in cm, for the BMI band only (never written).")
+    ] = None,
+    lifting_style: Annotated[
+        str | None,
+        typer.Option(help="none, westside, powerlifting, bodybuilding or general (default: from your log)."),
+    ] = None,
+) -> None:
+    """Write your anonymised bundle: profile bands, runs (week, distance, onset), remedies, experiments."""
+    st = state(ctx)
+    profile = ProfileInput(age_band, sex, years_running, height_cm, lifting_style)
+    bundle = export_bundle(st.engine, st.user_id, file, profile)
+    err_console.print(
+        f"wrote {file}: {bundle.n_runs} runs, {len(bundle.remedies)} remedies, "
+        f"{len(bundle.experiments)} experiments (contributor {bundle.contributor_id[:8]}..., "
+        f"revision {bundle.revision}). Open it to see exactly what is shared."
+    )
+
+
+@pool_app.command("import")
+@handle_errors
+def import_command(
+    files: Annotated[list[Path], typer.Argument(help="Bundle files.")],
+    pool: PoolOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
+) -> None:
+    """Add bundles to the pool (a bundle already there changes nothing)."""
+    target = _pool_dir(pool)
+    results = Pool(target).import_files(files)
+    if as_json:
+        print_json({"pool": str(target), "files": [{"file": f, "added": a} for f, a in results]})
+        return
+    for f, added in results:
+        console.print(f"{'added' if added else 'already in the pool'}: {f}")
+
+
+def _print_report(data: dict[str, Any]) -> None:
+    console.print(f"runners in the pool: {data['runners']}")
+    console.print("\n[bold]pain-free distance by group[/] (median, km, 95% CI)")
+    for g in data["groups"]:
+        name = f"{g['field']}={g['value']}"
+        if g["suppressed"]:
+            console.print(f"  {name:32} {g['runners']:>6} runners  (suppressed: fewer than 10 runners)")
+            continue
+        med, (lo, hi) = g["median_m"], g["median_ci_m"]
+
+        def km(v: float | None) -> str:
+            return "?" if v is None else f"{v / 1000:.2f}"
+
+        console.print(f"  {name:32} {g['runners']:>6} runners  {km(med)} ({km(lo)}-{km(hi)})")
+    console.print("\n[bold]remedies[/] (ratio of pain-free distance, random-effects meta-analysis)")
+    for r in data["remedies"]:
+        if r["suppressed"]:
+            console.print(f"  {r['remedy']:30} {r['runners']:>6} runners  (suppressed)")
+            continue
+        lo, hi = r["effect_ci"]
+        pred = r["prediction_new_runner"]
+        ptxt = "" if pred is None else f"; a new runner: {pred[0]:.2f}-{pred[1]:.2f}"
+        console.print(
+            f"  {r['remedy']:30} {r['runners']:>6} runners  {r['effect']:.2f} ({lo:.2f}-{hi:.2f}), "
+            f"tau {r['tau']:.2f}{ptxt}"
+        )
+
+
+@pool_app.command("report")
+@handle_errors
+def report_command(
+    pool: PoolOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
+) -> None:
+    """Pooled figures: pain-free distance by profile group and remedies across runners."""
+    data = report_for(_pool_dir(pool))
+    if as_json:
+        print_json(data)
+    else:
+        _print_report(data)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(pool_app, name="pool")

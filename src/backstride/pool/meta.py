@@ -1,0 +1,170 @@
+"""Random-effects meta-analysis of runners' n-of-1 experiments, one remedy at a time.
+
+Each finished experiment gives an effect y_i (the log ratio of pain-free distance, remedy vs none)
+with its variance v_i. The model: y_i ~ N(theta_i, v_i), theta_i ~ N(mu, tau^2): ``mu`` is the
+average effect, ``tau`` the spread of the true effect between runners.
+
+* tau^2 by DerSimonian-Laird: (Q - (k-1)) / (S1 - S2/S1), floored at 0, with Q Cochran's Q at tau^2=0.
+* mu and its 95% CI with weights 1 / (v_i + tau^2).
+* A 95% CI for tau by the Q-profile method (Viechtbauer 2007): the tau^2 where the generalised
+  Q(tau^2) = sum w_i(tau^2) (y_i - mu(tau^2))^2 crosses the chi-square(k-1) quantiles.
+* A prediction for a new runner: mu with the interval mu +- t(k-2) sqrt(se^2 + tau^2)
+  (Higgins, Thompson & Spiegelhalter 2009); for a runner with an own estimate, the shrinkage
+  (empirical Bayes) estimate B*mu + (1-B)*y with B = v / (v + tau^2).
+
+All of it comes from sums that :mod:`backstride.pool.queries` computes by aggregation (the
+Q-profile on a grid of tau^2 values in one grouped query), so it runs on DuckDB or Spark alike.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from backstride.pool.lifetable import MIN_RUNNERS
+from backstride.pool.queries import PoolTables, experiment_rows, q_profile_sums, random_effects_sums
+
+#: Candidate tau values (log-ratio units) for the Q-profile: 0 to 2 in steps of 0.01.
+TAU_GRID: tuple[float, ...] = tuple(round(0.01 * i, 2) for i in range(201))
+Z95 = 1.959964
+
+
+@dataclass
+class MetaResult:
+    """The pooled result for one remedy (effects on the model scale: log ratio for onset)."""
+
+    remedy: str
+    k: int
+    runners: int
+    mu: float
+    se: float
+    mu_ci: tuple[float, float]
+    tau: float
+    tau_ci: tuple[float | None, float | None]
+    q: float
+    prediction: tuple[float, float] | None
+
+    def shrink(self, effect: float, se: float) -> tuple[float, float]:
+        """A runner's own estimate (``effect``, ``se``) pulled toward the group: (estimate, sd)."""
+        v, t2 = se * se, self.tau * self.tau
+        b = v / (v + t2) if v + t2 > 0 else 1.0
+        est = b * self.mu + (1 - b) * effect
+        var = t2 * v / (t2 + v) + b * b * self.se * self.se if t2 + v > 0 else self.se * self.se
+        return est, math.sqrt(var)
+
+    def to_dict(self, log_scale: bool = True) -> dict[str, Any]:
+        nat = math.exp if log_scale else float
+        pred = None if self.prediction is None else [nat(self.prediction[0]), nat(self.prediction[1])]
+        return {
+            "remedy": self.remedy,
+            "runners": self.runners,
+            "experiments": self.k,
+            "effect": nat(self.mu),
+            "effect_ci": [nat(self.mu_ci[0]), nat(self.mu_ci[1])],
+            "tau": self.tau,
+            "tau_ci": [self.tau_ci[0], self.tau_ci[1]],
+            "prediction_new_runner": pred,
+            "scale": "ratio of pain-free distance" if log_scale else "points",
+            "suppressed": False,
+        }
+
+
+def _crossing(tau2: np.ndarray, q: np.ndarray, level: float) -> float | None:
+    """Smallest tau^2 on the grid (interpolated) where the decreasing Q(tau^2) falls to ``level``."""
+    if q[0] <= level:
+        return 0.0
+    below = np.nonzero(q <= level)[0]
+    if not below.size:
+        return None
+    j = int(below[0])
+    frac = (q[j - 1] - level) / (q[j - 1] - q[j])
+    return float(tau2[j - 1] + frac * (tau2[j] - tau2[j - 1]))
+
+
+def from_sums(profile: pd.DataFrame, final: pd.DataFrame) -> list[MetaResult]:
+    """Meta-analyses from the Q-profile sums (per remedy, tau2) and the final random-effects sums."""
+    out = []
+    for remedy, g in profile.groupby("remedy", sort=True):
+        g = g.sort_values("tau2")
+        row = final[final["remedy"] == remedy].iloc[0]
+        k = int(g["k"].iloc[0])
+        tau2 = g["tau2"].to_numpy(float)
+        qs = (g["syy"] - g["sy"] ** 2 / g["s1"]).to_numpy(float)
+        q0 = float(qs[0])
+        mu = float(row["sy"] / row["s1"])
+        se = math.sqrt(1.0 / float(row["s1"]))
+        tau = math.sqrt(float(row["tau2"]))
+        if k >= 2:
+            lo = _crossing(tau2, qs, float(stats.chi2.ppf(0.975, k - 1)))
+            hi = _crossing(tau2, qs, float(stats.chi2.ppf(0.025, k - 1)))
+            tau_ci: tuple[float | None, float | None] = (
+                None if lo is None else math.sqrt(lo),
+                None if hi is None else math.sqrt(hi),
+            )
+        else:
+            tau_ci = (0.0, None)
+        pred = None
+        if k >= 3:
+            half = float(stats.t.ppf(0.975, k - 2)) * math.sqrt(se * se + tau * tau)
+            pred = (mu - half, mu + half)
+        out.append(
+            MetaResult(
+                remedy=str(remedy),
+                k=k,
+                runners=int(row["runners"]),
+                mu=mu,
+                se=se,
+                mu_ci=(mu - Z95 * se, mu + Z95 * se),
+                tau=tau,
+                tau_ci=tau_ci,
+                q=q0,
+                prediction=pred,
+            )
+        )
+    return out
+
+
+def dl_tau2(profile: pd.DataFrame) -> pd.DataFrame:
+    """DerSimonian-Laird tau^2 per remedy from the tau^2 = 0 row of the Q-profile sums."""
+    zero = profile[profile["tau2"] == 0.0]
+    q = zero["syy"] - zero["sy"] ** 2 / zero["s1"]
+    denom = zero["s1"] - zero["s2"] / zero["s1"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau2 = np.where(denom > 0, np.maximum(0.0, (q - (zero["k"] - 1)) / denom), 0.0)
+    return pd.DataFrame({"remedy": zero["remedy"].to_numpy(), "tau2": tau2.astype(float)})
+
+
+def meta_analyses(
+    t: PoolTables, outcome: str = "onset", where: dict[str, str] | None = None
+) -> list[MetaResult]:
+    """One random-effects meta-analysis per remedy over the current experiments for ``outcome``;
+    ``where`` restricts to runners with these profile bands (a group "like this one")."""
+    rows = experiment_rows(t, outcome)
+    for name, value in (where or {}).items():
+        rows = rows.filter(rows[name] == value)
+    grid = [x * x for x in TAU_GRID]
+    profile = t.execute(q_profile_sums(rows, grid))
+    if profile.empty:
+        return []
+    tau2 = dl_tau2(profile)
+    final = t.execute(random_effects_sums(rows, tau2)).merge(tau2, on="remedy")
+    return from_sums(profile, final)
+
+
+def remedy_entries(results: list[MetaResult], log_scale: bool = True) -> list[dict[str, Any]]:
+    """Report entries; a remedy tried by fewer than :data:`MIN_RUNNERS` runners is suppressed."""
+    out = []
+    for r in results:
+        if r.runners < MIN_RUNNERS:
+            out.append({"remedy": r.remedy, "runners": r.runners, "suppressed": True})
+        else:
+            out.append(r.to_dict(log_scale))
+    return out
+
+
+__all__ = ["TAU_GRID", "MetaResult", "dl_tau2", "from_sums", "meta_analyses", "remedy_entries"]

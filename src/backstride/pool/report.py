@@ -1,0 +1,131 @@
+"""The pooled report: pain-free distance by profile group, remedies across runners, runners like you.
+
+:func:`pool_report` returns the JSON of ``backstride pool report --json`` (stable names)::
+
+    {"runners": N,
+     "groups": [{"field": "sex", "value": "female", "runners": n, "runs": m,
+                 "median_m": ..., "median_ci_m": [lo, hi], "pain_free_at_m": {...}, "suppressed": false}
+                or {"field": ..., "value": ..., "runners": n, "suppressed": true}, ...],
+     "remedies": [{"remedy": ..., "runners": n, "effect": ratio, "effect_ci": [...], "tau": ...,
+                   "tau_ci": [...], "prediction_new_runner": [...], "suppressed": false}
+                  or {"remedy": ..., "runners": n, "suppressed": true}, ...]}
+
+No pooled figure comes from fewer than :data:`~backstride.pool.lifetable.MIN_RUNNERS` runners.
+:func:`runners_like_you_html` is the section for a runner's own report.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from backstride.pool.bundle import Bundle
+from backstride.pool.lifetable import MIN_RUNNERS, life_table
+from backstride.pool.meta import meta_analyses, remedy_entries
+from backstride.pool.neighbours import DEFAULT_K, runners_like_me
+from backstride.pool.queries import PoolTables, lifetable_cells, open_pool, runner_counts
+from backstride.pool.schema import PROFILE_FIELDS
+from backstride.pool.store import Pool
+
+#: Distance bins of the life tables (metres) and the last (open) bin: 250 m up to 50 km.
+BIN_M = 250
+MAX_BIN = 200
+
+
+def _groups(t: PoolTables, field: str, bin_m: int, max_bin: int) -> list[dict[str, Any]]:
+    by = [] if field == "all" else [field]
+    counts = t.execute(runner_counts(t, by or ["lifts"]))
+    cells = t.execute(lifetable_cells(t, bin_m, max_bin, by))
+    if not by:
+        counts = pd.DataFrame(
+            {"all": ["all"], "runners": [counts["runners"].sum()], "runs": [counts["runs"].sum()]}
+        )
+        cells = cells.assign(all="all")
+    out = []
+    for row in counts.sort_values(field).itertuples(index=False):
+        value = getattr(row, field)
+        entry: dict[str, Any] = {"field": field, "value": value, "runners": int(row.runners)}
+        if row.runners < MIN_RUNNERS:
+            out.append({**entry, "suppressed": True})
+            continue
+        mine = cells[cells[field] == value]
+        bins = mine["bin"].to_numpy(np.int64)
+        events = np.bincount(bins, weights=mine["events"].to_numpy(float), minlength=max_bin + 1)
+        exits = np.bincount(bins, weights=mine["exits"].to_numpy(float), minlength=max_bin + 1)
+        table = life_table(events, exits, bin_m)
+        out.append({**entry, "runs": int(row.runs), **table.to_dict(), "suppressed": False})
+    return out
+
+
+def pool_report(
+    t: PoolTables,
+    fields: tuple[str, ...] = ("all", *PROFILE_FIELDS),
+    bin_m: int = BIN_M,
+    max_bin: int = MAX_BIN,
+) -> dict[str, Any]:
+    """The pooled figures (see the module docstring) of the bound pool ``t``."""
+    groups: list[dict[str, Any]] = []
+    for f in fields:
+        groups.extend(_groups(t, f, bin_m, max_bin))
+    runners = next((g["runners"] for g in groups if g["field"] == "all"), None)
+    if runners is None:
+        runners = int(t.execute(runner_counts(t, ["lifts"]))["runners"].sum())
+    return {"runners": int(runners), "groups": groups, "remedies": remedy_entries(meta_analyses(t))}
+
+
+def report_for(pool_dir: str | Path, backend: str = "duckdb", spark: Any = None) -> dict[str, Any]:
+    """:func:`pool_report` of the pool folder (an empty pool reports no runners)."""
+    if Pool(pool_dir).is_empty():
+        return {"runners": 0, "groups": [], "remedies": []}
+    return pool_report(open_pool(pool_dir, backend, spark))
+
+
+def _label(remedy: str) -> str:
+    return html.escape(remedy.replace("_", " ").replace("-", " "))
+
+
+def runners_like_you_html(pool_dir: str | Path, bundle: Bundle, k: int = DEFAULT_K) -> str:
+    """An HTML ``<section>`` "Runners like you" for the runner whose (unsaved) ``bundle`` is given
+    (:func:`backstride.pool.export.build_bundle`); empty string when the pool is missing or empty."""
+    if not Path(pool_dir).is_dir() or Pool(pool_dir).is_empty():
+        return ""
+    like = runners_like_me(open_pool(pool_dir), bundle, k)
+    parts = ['<section class="runners-like-you">', "<h2>Runners like you</h2>"]
+    if like.suppressed:
+        parts.append(f"<p>Fewer than {MIN_RUNNERS} runners in the pool yet: nothing to compare with.</p>")
+        return "\n".join([*parts, "</section>"])
+    parts.append(
+        f"<p>The {like.neighbours} runners in the pool most like you (profile and where and when "
+        "pain starts), and what their own randomised experiments found. These are associations "
+        "across other runners, not a prediction for you: test a remedy yourself.</p>"
+    )
+    rows = []
+    for r in like.remedies:
+        if r["suppressed"]:
+            rows.append(
+                f"<tr><td>{_label(r['remedy'])}</td>"
+                f"<td colspan='3'>fewer than {MIN_RUNNERS} runners</td></tr>"
+            )
+            continue
+        rows.append(
+            f"<tr><td>{_label(r['remedy'])}</td><td>{r['runners']}</td>"
+            f"<td>{r['benefit']} of {r['runners']}</td><td>{r['mean_effect']:.2f}x</td></tr>"
+        )
+    if rows:
+        parts.append(
+            "<table><thead><tr><th>remedy</th><th>runners who tested it</th><th>found a benefit</th>"
+            "<th>average ratio of pain-free distance</th></tr></thead><tbody>"
+        )
+        parts.extend(rows)
+        parts.append("</tbody></table>")
+    else:
+        parts.append("<p>None of them has finished an experiment yet.</p>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+__all__ = ["BIN_M", "MAX_BIN", "pool_report", "report_for", "runners_like_you_html"]
