@@ -1,0 +1,61 @@
+"""The HTML report: self-contained (nothing fetched), sections in order, a valid parse, honest when empty."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from backstride.config import database_url
+from backstride.demo import DemoResult, run_demo
+from backstride.report import SECTION_IDS, render_report
+from backstride.store.engine import open_store
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    return run_demo(tmp_path_factory.mktemp("report"))
+
+
+def _check_self_contained(html: str) -> None:
+    doc = lxml.html.document_fromstring(html)
+    for element in doc.iter():
+        for attr in ("src", "href", "xlink:href", "data"):
+            value = element.get(attr)
+            assert value is None or not re.match(r"\s*(https?:)?//", value), (element.tag, value)
+    assert not doc.xpath("//script[@src] | //link[@rel='stylesheet'] | //iframe | //img[@src]")
+    assert "@import" not in html and "url(" not in html
+
+
+def _section_order(html: str) -> list[str]:
+    doc = lxml.html.document_fromstring(html)
+    return [s.get("id") for s in doc.xpath("//section")]
+
+
+def test_demo_report_is_self_contained_and_in_order(demo: DemoResult) -> None:
+    assert demo.report_path is not None
+    html = demo.report_path.read_text(encoding="utf-8")
+    _check_self_contained(html)
+    assert _section_order(html) == list(SECTION_IDS)
+    doc = lxml.html.document_fromstring(html)
+    charts = doc.xpath("//svg")
+    assert len(charts) >= 6  # survival, trend, onsets, forest, run profile, load
+    # every chart is introduced by a sentence saying what it shows
+    for svg in charts:
+        previous = svg.getprevious()
+        assert previous is not None and "what" in (previous.get("class") or ""), svg.get("aria-label")
+    assert "@media print" in html
+    assert "No screen taken yet" in html  # the demo runner never took the red-flag screen
+
+
+def test_report_on_an_empty_store_is_honest(tmp_path: Path) -> None:
+    engine = open_store(database_url(str(tmp_path / "empty.sqlite")))
+    try:
+        html = render_report(engine, 1, unit="km")
+    finally:
+        engine.dispose()
+    _check_self_contained(html)
+    assert _section_order(html) == list(SECTION_IDS)
+    assert "Not enough data yet" in html
