@@ -45,6 +45,9 @@ from backstride.log.lifting_csv import import_lifting_csv
 from backstride.log.pain import onset_from_first_lap_hook, record_pain
 from backstride.log.routines import log_routine
 from backstride.log.shoes import add_shoe, set_run_shoe
+from backstride.plan.inputs import set_goal
+from backstride.plan.redflags import evaluate
+from backstride.plan.screens import record_screen
 from backstride.simulate import SimulatedRunner, demo_scenario, run_activity, simulate_runner
 from backstride.store import log_schema as ls
 from backstride.store.activities import list_activities
@@ -52,6 +55,8 @@ from backstride.store.engine import open_store
 from backstride.store.prefs import set_pref
 from backstride.store.schema import LOCAL_USER_ID
 
+#: The demo runner's goal: a pain-free 3-mile test run (metres).
+DEMO_GOAL_M = 3 * 1609.344
 DEMO_SEED = 20250303
 #: Every n-th run is written as TCX, and every m-th run without a lap press as GPX.
 TCX_EVERY = 11
@@ -245,6 +250,9 @@ def run_demo(
     try:
         with engine.begin() as conn:
             set_pref(conn, LOCAL_USER_ID, "lap_is_pain", "true")
+            # The simulated runner answers the red-flag screen (no flags) and sets the 3-mile goal.
+            record_screen(conn, LOCAL_USER_ID, evaluate({}), source="screen")
+            set_goal(conn, LOCAL_USER_ID, DEMO_GOAL_M, None)
         summary = import_paths(engine, [str(files / "runs")], on_saved=onset_from_first_lap_hook)
         with engine.connect() as conn:
             stored = list_activities(conn, LOCAL_USER_ID)

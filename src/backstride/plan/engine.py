@@ -36,7 +36,7 @@ DISCLAIMER = (
     "you are unsure."
 )
 EXPERIMENT_DESIGN = (
-    "3 pairs of 7-day periods; within each pair the order A (with it) and B (without) is random "
+    "3 pairs of 7-day periods; within each pair the order A (as usual) and B (with it) is random "
     "(for example AB|BA|AB); {washout}compare {outcome} between A and B, and report the probability of a "
     "meaningful improvement."
 )

@@ -54,7 +54,7 @@ def plan_findings(findings: Findings, goal_distance_m: float | None = None) -> l
         kind, harmful_above = mapped
         if not _shown(factor.ci_low, factor.ci_high, factor.q_value, harmful_above):
             continue
-        detail = factor.sentence or f"{factor.label}: hazard ratio {factor.hazard_ratio:.2f}"
+        detail = (factor.sentence or f"{factor.label}: hazard ratio {factor.hazard_ratio:.2f}").rstrip(".")
         strength = classify_strength(factor.ci_low, factor.ci_high, factor.q_value)
         out.append(Finding(kind, strength, detail, factor.hazard_ratio))
     terrain = findings.terrain
@@ -64,7 +64,9 @@ def plan_findings(findings: Findings, goal_distance_m: float | None = None) -> l
                 continue
             if term.ci_low is not None and term.ci_low > 1.0:
                 strength = classify_strength(term.ci_low, term.ci_high, term.p_value)
-                detail = term.sentence or f"onsets per km {term.label}: rate ratio {term.rate_ratio:.1f}"
+                detail = (
+                    term.sentence or f"onsets per km {term.label}: rate ratio {term.rate_ratio:.1f}"
+                ).rstrip(".")
                 out.append(Finding("descent_effect", strength, detail, term.rate_ratio))
     trend = findings.trend
     if trend.earlier_median_m and trend.later_median_m:
@@ -72,9 +74,9 @@ def plan_findings(findings: Findings, goal_distance_m: float | None = None) -> l
         p = trend.comparison.p_value if trend.comparison is not None else None
         if ratio < WORSENING_RATIO:
             strength = "moderate" if p is not None and p < 0.05 else "weak"
-            out.append(Finding("trend_worsening", strength, trend.sentence, ratio))
+            out.append(Finding("trend_worsening", strength, trend.sentence.rstrip("."), ratio))
         elif ratio < FLAT_RATIO:
-            out.append(Finding("trend_flat", "weak", trend.sentence, ratio))
+            out.append(Finding("trend_flat", "weak", trend.sentence.rstrip("."), ratio))
     median = findings.pain_free.median_m
     if goal_distance_m and median is not None and median < SHORT_OF_GOAL * goal_distance_m:
         out.append(

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from backstride.analysis.findings import Findings, analyze_user
 from backstride.report.sections import report_context
+from backstride.units import format_distance
 
 SECTION_IDS = (
     "red-flags",
@@ -35,12 +36,14 @@ SECTION_IDS = (
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("backstride.report", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["distance"] = format_distance  # {{ metres | distance(unit) }}
+    return env
 
 
 def render_report(

@@ -1,14 +1,8 @@
 """The report's sections as a template context: words, numbers and charts for each, in order.
 
-Two hooks take in parts that other issues build, each guarded so the report works without them:
-
-* **plan** (issue 6): :func:`plan_section` calls ``backstride.plan.inputs.build_inputs`` and
-  ``backstride.plan.engine.build_plan`` with the analysis findings;
-* **experiments** (issue 7): :func:`experiments_section` calls
-  ``backstride.experiments.report.experiment_report_html(conn, user_id, experiment_id)`` for each of
-  the user's experiments.
-
-The red-flag status comes from ``backstride.plan.screens`` (``open_flags``/``banner``) when present.
+The red-flag status comes from ``backstride.plan.screens``; the plan from
+:func:`backstride.plan.from_analysis.plan_for_user` on the same findings; each n-of-1 experiment's
+CENT-style fragment from :func:`backstride.experiments.report.experiment_report_html`.
 """
 
 from __future__ import annotations
@@ -23,8 +17,12 @@ from sqlalchemy import Connection, select
 from backstride.analysis.features import MODEL_FACTORS
 from backstride.analysis.findings import Findings
 from backstride.analysis.results import fmt_p, fmt_ratio
+from backstride.experiments.report import experiment_report_html
+from backstride.plan.from_analysis import plan_for_user
+from backstride.plan.screens import banner, latest_screen, open_flags
 from backstride.report import charts
 from backstride.store.activities import load_streams
+from backstride.store.experiments_schema import experiments
 from backstride.store.prefs import get_pref
 from backstride.units import distance_in, format_distance
 
@@ -35,13 +33,6 @@ def _dist(metres: float | None, unit: str) -> str:
 
 def red_flag_section(conn: Connection, user_id: int) -> dict[str, Any]:
     """Open red flags (banner), or that the screen was clear, or that none was taken yet."""
-    try:  # backstride.plan (issue 6) may be absent in a partial install
-        from backstride.plan.screens import banner, latest_screen, open_flags
-    except ImportError:
-        return {
-            "status": "unavailable",
-            "text": "No screen taken yet (the red-flag screen is not installed).",
-        }
     found = open_flags(conn, user_id)
     if found is not None:
         return {"status": found.urgency, "text": banner(found)}
@@ -56,31 +47,13 @@ def red_flag_section(conn: Connection, user_id: int) -> dict[str, Any]:
     return {"status": "clear", "text": f"Last red-flag screen ({when}): no red flags open."}
 
 
-def plan_section(conn: Connection, user_id: int, findings: Findings) -> dict[str, Any] | None:
-    """Hook for the plan (issue 6). ``None`` when ``backstride.plan`` is not installed."""
-    try:  # backstride.plan (issue 6) may be absent; the report must work without it
-        from backstride.plan.engine import build_plan
-        from backstride.plan.inputs import build_inputs, finding_from_factor
-    except ImportError:
-        return None
-    given = []
-    for f in findings.factors:
-        item = finding_from_factor(f.name, f.hazard_ratio, f.ci_low, f.ci_high, f.q_value, f.sentence)
-        if item is not None:
-            given.append(item)
-    plan = build_plan(
-        build_inputs(conn, user_id, findings=given, pain_free_median_m=findings.pain_free.median_m)
-    )
-    return plan.as_dict()
+def plan_section(conn: Connection, user_id: int, findings: Findings) -> dict[str, Any]:
+    """The plan (issue 6) from the same findings the report shows (withheld when a flag is open)."""
+    return plan_for_user(conn, user_id, findings=findings).as_dict()
 
 
-def experiments_section(conn: Connection, user_id: int) -> list[Markup] | None:
-    """Hook for the experiments (issue 7). ``None`` when that part is not installed."""
-    try:  # backstride.experiments.report (issue 7) may not exist yet
-        from backstride.experiments.report import experiment_report_html
-        from backstride.store.experiments_schema import experiments
-    except ImportError:
-        return None
+def experiments_section(conn: Connection, user_id: int) -> list[Markup]:
+    """The CENT-style report of each of the runner's n-of-1 experiments (issue 7)."""
     ids = conn.execute(
         select(experiments.c.id).where(experiments.c.user_id == user_id).order_by(experiments.c.id)
     ).scalars()

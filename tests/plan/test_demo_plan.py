@@ -1,0 +1,81 @@
+"""Golden test: the demo runner's plan, from the whole path (files, log, analysis, plan).
+
+The demo runner (``backstride.simulate.demo_scenario``) has a known truth: pain is about 3x as likely
+per km on steep descents and 2x within 48 h of a max-effort lower day. Its plan must say so, in
+order of the evidence, and stay within the single-run spike rule. When the knowledge base or the
+ranking changes on purpose, update ``GOLDEN_TOP`` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from backstride.config import database_url
+from backstride.demo import DEMO_GOAL_M, run_demo
+from backstride.plan.from_analysis import plan_for_user
+from backstride.store.engine import open_store
+
+#: The first items of the demo runner's plan (remedy ids, in order).
+GOLDEN_TOP = [
+    "back_extensor_endurance",
+    "core_motor_control",
+    "spike_rule",
+    "pilates",
+    "glute_hip_strengthening",
+]
+
+
+@dataclass
+class Demo:
+    engine: Engine
+    last_day: date
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    out: Path = tmp_path_factory.mktemp("demo")
+    result = run_demo(out, report=False)
+    engine = open_store(database_url(str(result.db_path)))
+    yield Demo(engine, result.runner.runs["start"].max().date())
+    engine.dispose()
+
+
+def test_demo_plan_golden(demo: Demo) -> None:
+    with demo.engine.connect() as conn:
+        plan = plan_for_user(conn, 1, today=demo.last_day).as_dict()
+    assert plan["status"] == "ok"
+    assert [item["remedy"] for item in plan["items"]][: len(GOLDEN_TOP)] == GOLDEN_TOP
+    triggers = {t["id"]: t["strength"] for item in plan["items"] for t in item["triggers"]}
+    # The two true effects of the demo runner reach the plan as findings from its own data.
+    assert triggers.get("descent_effect") in ("strong", "moderate")
+    assert triggers.get("max_effort_lifting") in ("strong", "moderate")
+    lifting = next(i for i in plan["items"] if i["remedy"] == "reduce_max_effort_lower")
+    assert "max-effort" in lifting["reason"]
+    for item in plan["items"]:
+        assert item["reason"]
+        assert item["evidence"]["strength"] and item["evidence"]["sources"]
+    assert plan["experiment"]["remedy"]
+    assert plan["experiment"]["design"].startswith("3 pairs of 7-day periods")
+    weeks = plan["schedule"]["weeks"]
+    assert weeks and max(w["long_run_m"] for w in weeks) == pytest.approx(DEMO_GOAL_M)
+
+
+def test_emergency_withholds_the_demo_plan(demo: Demo) -> None:
+    from backstride.plan.redflags import QUESTIONS, evaluate
+    from backstride.plan.screens import confirm_assessed, record_screen
+
+    emergency = next(q for q in QUESTIONS if q.urgency == "emergency")
+    with demo.engine.begin() as conn:
+        record_screen(conn, 1, evaluate({emergency.id: True}), source="screen")
+        withheld = plan_for_user(conn, 1, today=demo.last_day).as_dict()
+        confirm_assessed(conn, 1)
+        again = plan_for_user(conn, 1, today=demo.last_day).as_dict()
+    assert withheld["withheld"] is True
+    assert withheld["items"] == []
+    assert again["status"] == "ok"
