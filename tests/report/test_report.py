@@ -47,7 +47,8 @@ def test_demo_report_is_self_contained_and_in_order(demo: DemoResult) -> None:
         previous = svg.getprevious()
         assert previous is not None and "what" in (previous.get("class") or ""), svg.get("aria-label")
     assert "@media print" in html
-    assert "No screen taken yet" in html  # the demo runner never took the red-flag screen
+    assert "no red flags open" in html  # the demo runner answered the screen with no flags
+    assert "Back-extensor endurance" in html  # the plan section, from its findings
 
 
 def test_report_on_an_empty_store_is_honest(tmp_path: Path) -> None:
