@@ -149,7 +149,10 @@ __all__ = [
     "users",
 ]
 
-from backstride.store import log_schema  # noqa: F401, E402
-from backstride.store import plan_schema  # noqa: F401, E402
-from backstride.store import experiments_schema  # noqa: F401, E402
-from backstride.web import auth_schema  # noqa: F401, E402
+# The tables of each concept live in their own module, on the same metadata.
+from backstride.store import (  # noqa: E402
+    auth_schema,  # noqa: F401
+    experiments_schema,  # noqa: F401
+    log_schema,  # noqa: F401
+    plan_schema,  # noqa: F401
+)

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from backstride.errors import BackstrideError, NotFoundError, ValidationError
 from backstride.store.schema import users
-from backstride.web.auth_schema import access_grants, login_attempts, web_sessions
+from backstride.store.auth_schema import access_grants, login_attempts, web_sessions
 from backstride.web.security import (
     MAX_PASSWORD,
     MIN_PASSWORD,

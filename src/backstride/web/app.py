@@ -18,7 +18,6 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import Response
 
 from backstride.config import Settings
-from backstride.web import auth_schema  # noqa: F401  (registers the tables before the store opens)
 from backstride.web.context import NONCE_COOKIE, WebState, load_secret
 
 STATIC = Path(__file__).with_name("static")
