@@ -6,8 +6,10 @@ Java the Spark cases skip with a reason, except in CI (``CI=true``), where they 
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,4 +74,17 @@ def spark() -> Iterator[Any]:
     )
     session.sparkContext.setLogLevel("ERROR")
     yield session
-    session.stop()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        session.stop()
+        gc.collect()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """py4j (Spark's bridge) leaves sockets to the garbage collector: in this folder that is not an
+    error of the code under test."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.filterwarnings("ignore::ResourceWarning"))
+            item.add_marker(pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"))

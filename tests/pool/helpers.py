@@ -9,7 +9,9 @@ import numpy as np
 from backstride.pool.bundle import Bundle
 from backstride.pool.schema import PROFILE_FIELDS
 
-PROFILE = dict(zip(PROFILE_FIELDS, ("30-39", "male", "25-30", "1-3", "yes", "westside", "25-50km"), strict=True))
+PROFILE = dict(
+    zip(PROFILE_FIELDS, ("30-39", "male", "25-30", "1-3", "yes", "westside", "25-50km"), strict=True)
+)
 
 
 def make_bundle(

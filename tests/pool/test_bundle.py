@@ -18,17 +18,27 @@ from backstride.store.engine import open_store
 from backstride.store.schema import LOCAL_USER_ID, activities, shoes
 
 
+@pytest.fixture
+def db(demo_db: Path, tmp_path: Path) -> Path:
+    """A copy of the demo store for this test (exports write the contributor id into it)."""
+    copy = tmp_path / "store.sqlite"
+    copy.write_bytes(demo_db.read_bytes())
+    return copy
+
+
 def _export(db: Path, out: Path) -> tuple[Bundle, str]:
     engine = open_store(database_url(str(db)))
     try:
-        bundle = export_bundle(engine, LOCAL_USER_ID, out, ProfileInput(age_band="30-39", sex="male", height_cm=185))
+        bundle = export_bundle(
+            engine, LOCAL_USER_ID, out, ProfileInput(age_band="30-39", sex="male", height_cm=185)
+        )
     finally:
         engine.dispose()
     return bundle, out.read_text(encoding="utf-8")
 
 
-def test_every_field_is_declared_banded_and_coarse(demo_db: Path, tmp_path: Path) -> None:
-    bundle, text = _export(demo_db, tmp_path / "b.json")
+def test_every_field_is_declared_banded_and_coarse(db: Path, tmp_path: Path) -> None:
+    bundle, text = _export(db, tmp_path / "b.json")
     data = json.loads(text)
     assert validate(data) == []
     assert bundle.n_runs > 10
@@ -48,14 +58,16 @@ def test_every_field_is_declared_banded_and_coarse(demo_db: Path, tmp_path: Path
     assert "185" not in text and "height" not in text
 
 
-def test_nothing_from_the_store_that_could_identify_leaks(demo_db: Path, tmp_path: Path) -> None:
-    _, text = _export(demo_db, tmp_path / "b.json")
-    engine = open_store(database_url(str(demo_db)))
+def test_nothing_from_the_store_that_could_identify_leaks(db: Path, tmp_path: Path) -> None:
+    _, text = _export(db, tmp_path / "b.json")
+    engine = open_store(database_url(str(db)))
     with engine.connect() as conn:
         rows = conn.execute(select(activities.c.device, activities.c.name, activities.c.start_utc)).all()
         shoe_names = conn.execute(select(shoes.c.name)).scalars().all()
     engine.dispose()
-    secrets = {str(r.device) for r in rows if r.device} | {str(r.name) for r in rows if r.name} | set(shoe_names)
+    secrets = (
+        {str(r.device) for r in rows if r.device} | {str(r.name) for r in rows if r.name} | set(shoe_names)
+    )
     assert secrets, "the demo store must hold names and devices for this test to mean anything"
     for secret in secrets:
         assert secret not in text
@@ -66,7 +78,9 @@ def test_nothing_from_the_store_that_could_identify_leaks(demo_db: Path, tmp_pat
     # every string value is from a closed vocabulary or is one of the two ids
     data = json.loads(text)
     strings = [v for v in data["profile"].values()] + list(data["runs"]["surface"])
-    strings += [v for row in data["remedies"] + data["experiments"] for v in row.values() if isinstance(v, str)]
+    strings += [
+        v for row in data["remedies"] + data["experiments"] for v in row.values() if isinstance(v, str)
+    ]
     for section, fields in SECTIONS.items():
         for f in fields:
             if f.kind == "band":
@@ -82,11 +96,11 @@ def test_nothing_from_the_store_that_could_identify_leaks(demo_db: Path, tmp_pat
     assert strings
 
 
-def test_contributor_id_is_random_not_derived_from_the_user(demo_db: Path, tmp_path: Path) -> None:
+def test_contributor_id_is_random_not_derived_from_the_user(db: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy.sqlite"
-    copy.write_bytes(demo_db.read_bytes())
-    first, _ = _export(demo_db, tmp_path / "a.json")
-    again, _ = _export(demo_db, tmp_path / "b.json")
+    copy.write_bytes(db.read_bytes())
+    first, _ = _export(db, tmp_path / "a.json")
+    again, _ = _export(db, tmp_path / "b.json")
     other, _ = _export(copy, tmp_path / "c.json")
     assert again.contributor_id == first.contributor_id and again.revision == first.revision + 1
     # the copy holds the same user (id 1) and the same data, yet gets its own random id
@@ -105,8 +119,9 @@ def test_contributor_id_is_random_not_derived_from_the_user(demo_db: Path, tmp_p
     ],
 )
 def test_validation_rejects_anything_outside_the_allow_list(where: tuple, value: object, reason: str) -> None:
-    from tests.pool.helpers import experiment, make_bundle
     import numpy as np
+
+    from tests.pool.helpers import experiment, make_bundle
 
     data = make_bundle(np.random.default_rng(1), experiments=[experiment("foam_rolling", 0.1)]).content()
     node = data
@@ -120,8 +135,9 @@ def test_validation_rejects_anything_outside_the_allow_list(where: tuple, value:
 
 
 def test_extra_fields_are_rejected() -> None:
-    from tests.pool.helpers import make_bundle
     import numpy as np
+
+    from tests.pool.helpers import make_bundle
 
     data = make_bundle(np.random.default_rng(2)).content()
     data["runs"]["lat"] = [51.5] * len(data["runs"]["week"])
@@ -135,8 +151,9 @@ def test_extra_fields_are_rejected() -> None:
 
 
 def test_round_trip_keeps_the_hash(tmp_path: Path) -> None:
-    from tests.pool.helpers import make_bundle
     import numpy as np
+
+    from tests.pool.helpers import make_bundle
 
     bundle = make_bundle(np.random.default_rng(3))
     back = Bundle.read(bundle.write(tmp_path / "x.json"))

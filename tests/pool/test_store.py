@@ -31,7 +31,12 @@ def test_reimport_changes_nothing_and_layout_is_partitioned(tmp_path: Path) -> N
     assert [added for _, added in pool.import_files(paths)] == [False, False, False]
     assert {p: p.stat().st_mtime_ns for p in _files(pool.root)} == before
     for b in bundles:
-        f = pool.root / "runs" / f"bucket={bucket_of(b.contributor_id):02d}" / f"{b.contributor_id}-{b.hash[:16]}.parquet"
+        f = (
+            pool.root
+            / "runs"
+            / f"bucket={bucket_of(b.contributor_id):02d}"
+            / f"{b.contributor_id}-{b.hash[:16]}.parquet"
+        )
         assert f.exists()
     t = open_pool(pool.root)
     counts = t.execute(runner_counts(t, ["sex"]))

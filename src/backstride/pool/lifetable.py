@@ -1,17 +1,20 @@
-"""Pain-free distance from aggregated counts: a life table over distance bins with Greenwood CIs.
+"""Pain-free distance from aggregated counts: an actuarial life table over distance bins, Greenwood CIs.
 
 The pool never holds a runner's runs in memory: :func:`backstride.pool.queries.lifetable_cells`
 counts, per distance bin ``[j*w, (j+1)*w)``, the onsets (``events``) and the runs that left the risk
-set (``exits``: an onset or the end of a pain-free run in that bin). From those,
+set (``exits``: an onset or the end of a pain-free run in that bin). From those (Cutler-Ederer),
 
-    at_risk_j = N - sum_{i<j} exits_i,   S_j = prod_{i<=j} (1 - events_i / at_risk_i)
+    entering_j = N - sum_{i<j} exits_i,   censored_j = exits_j - events_j,
+    at_risk_j = entering_j - censored_j / 2,   S_j = prod_{i<=j} (1 - events_i / at_risk_i)
 
-is the probability of getting past the end of bin j pain-free. This is exactly the Kaplan-Meier
-estimate on distances coarsened to their bin (a pain-free run ending in bin j stays at risk for that
-bin's onsets, the Kaplan-Meier convention for ties), so it scales to any number of runs, and the
-tests check it against :class:`backstride.analysis.survival.KaplanMeier` both on the coarsened
-distances (exactly) and on the raw ones (within the CI). Variance: Greenwood; 95% CI: log(-log), as
-in :mod:`backstride.analysis.survival`.
+is the probability of getting past the end of bin j pain-free: a pain-free run that ends inside a
+bin counts as at risk for half of it. (Keeping it at risk for the whole bin, the Kaplan-Meier tie
+rule applied to binned distances, overstates S by about 3% of its value at 6 km with 250 m bins.)
+It scales to any number of runs, and the tests check it against
+:class:`backstride.analysis.survival.KaplanMeier` on the raw distances, on all runs and on a 1%
+sample. Variance: Greenwood with the same ``at_risk``; 95% CI: log(-log), as in
+:mod:`backstride.analysis.survival`. Runs of one runner are not independent: the CI describes the
+runs, and is narrower than a runner-level interval would be.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ class LifeTable:
         j = int(distance_m // self.bin_m) - 1
         if j < 0:
             return (1.0, 1.0, 1.0)
-        if j >= self.ends_m.size or self.at_risk[j] <= 0:
+        if j >= self.ends_m.size or self.at_risk[j] <= 0 or self.exits[j:].sum() == 0:
             return None
         return float(self.survival[j]), float(self.ci_low[j]), float(self.ci_high[j])
 
@@ -89,7 +92,8 @@ def life_table(events: ArrayLike, exits: ArrayLike, bin_m: int, alpha: float = 0
     """The life table of per-bin ``events`` and ``exits`` (bin j = distances in [j*bin_m, (j+1)*bin_m))."""
     d = np.asarray(events, dtype=float)
     x = np.asarray(exits, dtype=float)
-    at_risk = x.sum() - np.concatenate(([0.0], np.cumsum(x)[:-1]))
+    entering = x.sum() - np.concatenate(([0.0], np.cumsum(x)[:-1]))
+    at_risk = entering - (x - d) / 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
         hazard = np.where(at_risk > 0, d / at_risk, 0.0)
         surv: FloatArray = np.cumprod(1.0 - hazard).astype(np.float64)

@@ -31,7 +31,6 @@ from backstride.pool.queries import PoolTables, experiment_rows, q_profile_sums,
 
 #: Candidate tau values (log-ratio units) for the Q-profile: 0 to 2 in steps of 0.01.
 TAU_GRID: tuple[float, ...] = tuple(round(0.01 * i, 2) for i in range(201))
-Z95 = 1.959964
 
 
 @dataclass
@@ -86,8 +85,10 @@ def _crossing(tau2: np.ndarray, q: np.ndarray, level: float) -> float | None:
     return float(tau2[j - 1] + frac * (tau2[j] - tau2[j - 1]))
 
 
-def from_sums(profile: pd.DataFrame, final: pd.DataFrame) -> list[MetaResult]:
-    """Meta-analyses from the Q-profile sums (per remedy, tau2) and the final random-effects sums."""
+def from_sums(profile: pd.DataFrame, final: pd.DataFrame, alpha: float = 0.05) -> list[MetaResult]:
+    """Meta-analyses from the Q-profile sums (per remedy, tau2) and the final random-effects sums;
+    intervals at level ``1 - alpha``."""
+    z = float(stats.norm.ppf(1 - alpha / 2))
     out = []
     for remedy, g in profile.groupby("remedy", sort=True):
         g = g.sort_values("tau2")
@@ -100,8 +101,8 @@ def from_sums(profile: pd.DataFrame, final: pd.DataFrame) -> list[MetaResult]:
         se = math.sqrt(1.0 / float(row["s1"]))
         tau = math.sqrt(float(row["tau2"]))
         if k >= 2:
-            lo = _crossing(tau2, qs, float(stats.chi2.ppf(0.975, k - 1)))
-            hi = _crossing(tau2, qs, float(stats.chi2.ppf(0.025, k - 1)))
+            lo = _crossing(tau2, qs, float(stats.chi2.ppf(1 - alpha / 2, k - 1)))
+            hi = _crossing(tau2, qs, float(stats.chi2.ppf(alpha / 2, k - 1)))
             tau_ci: tuple[float | None, float | None] = (
                 None if lo is None else math.sqrt(lo),
                 None if hi is None else math.sqrt(hi),
@@ -110,7 +111,7 @@ def from_sums(profile: pd.DataFrame, final: pd.DataFrame) -> list[MetaResult]:
             tau_ci = (0.0, None)
         pred = None
         if k >= 3:
-            half = float(stats.t.ppf(0.975, k - 2)) * math.sqrt(se * se + tau * tau)
+            half = float(stats.t.ppf(1 - alpha / 2, k - 2)) * math.sqrt(se * se + tau * tau)
             pred = (mu - half, mu + half)
         out.append(
             MetaResult(
@@ -119,7 +120,7 @@ def from_sums(profile: pd.DataFrame, final: pd.DataFrame) -> list[MetaResult]:
                 runners=int(row["runners"]),
                 mu=mu,
                 se=se,
-                mu_ci=(mu - Z95 * se, mu + Z95 * se),
+                mu_ci=(mu - z * se, mu + z * se),
                 tau=tau,
                 tau_ci=tau_ci,
                 q=q0,
@@ -140,7 +141,7 @@ def dl_tau2(profile: pd.DataFrame) -> pd.DataFrame:
 
 
 def meta_analyses(
-    t: PoolTables, outcome: str = "onset", where: dict[str, str] | None = None
+    t: PoolTables, outcome: str = "onset", where: dict[str, str] | None = None, alpha: float = 0.05
 ) -> list[MetaResult]:
     """One random-effects meta-analysis per remedy over the current experiments for ``outcome``;
     ``where`` restricts to runners with these profile bands (a group "like this one")."""
@@ -153,7 +154,7 @@ def meta_analyses(
         return []
     tau2 = dl_tau2(profile)
     final = t.execute(random_effects_sums(rows, tau2)).merge(tau2, on="remedy")
-    return from_sums(profile, final)
+    return from_sums(profile, final, alpha)
 
 
 def remedy_entries(results: list[MetaResult], log_scale: bool = True) -> list[dict[str, Any]]:

@@ -1,0 +1,89 @@
+"""How the pooled analyses scale on DuckDB: cohort generation, life tables, meta-analysis, neighbours.
+
+    .venv/bin/python benchmarks/pool_scale.py [--sizes 1000,10000,100000] [--dir /tmp/pool_scale]
+
+For each size it writes a simulated cohort (about 300 runs per runner) as a pool, then times
+the life tables (all runners and by every profile field), the random-effects meta-analysis of every
+remedy, and "runners like me" for one runner. Target: the pooled analyses over 30 million runs in
+under 60 s on the project's 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+
+from backstride.pool.bundle import Bundle
+from backstride.pool.cohort import CohortSpec, generate_cohort
+from backstride.pool.meta import meta_analyses
+from backstride.pool.neighbours import runners_like_me
+from backstride.pool.queries import open_pool
+from backstride.pool.report import pool_report
+from backstride.pool.schema import PROFILE_FIELDS
+
+
+def probe_bundle() -> Bundle:
+    """A runner asking "who is like me": 40 runs, pain around 2 km, worse on descents."""
+    n = 40
+    dist = [5000 + 100 * (i % 7) for i in range(n)]
+    pain = [i % 3 != 0 for i in range(n)]
+    return Bundle(
+        contributor_id="0" * 32,
+        revision=1,
+        profile=dict(
+            zip(PROFILE_FIELDS, ("30-39", "male", "25-30", "1-3", "yes", "westside", "25-50km"), strict=True)
+        ),
+        runs={
+            "week": [i // 3 for i in range(n)],
+            "distance_m": dist,
+            "pain": pain,
+            "onset_m": [2000 if p else None for p in pain],
+            "severity": [4 if p else None for p in pain],
+            "descent_share": [0.2 if i % 2 else 0.05 for i in range(n)],
+            "lift_48h": [i % 4 == 0 for i in range(n)],
+            "spike": [0.0] * n,
+            "surface": ["road"] * n,
+        },
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--dir", default="/tmp/pool_scale")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(
+        f"{'runners':>8} {'runs':>11} {'generate s':>10} {'life tables s':>13} {'meta s':>7} "
+        f"{'neighbours s':>12} {'analyses s':>10}",
+        flush=True,
+    )
+    for n in sizes:
+        root = Path(args.dir) / f"cohort_{n}"
+        shutil.rmtree(root, ignore_errors=True)
+        summary = generate_cohort(root, CohortSpec(runners=n))
+        t = open_pool(root)
+        began = time.perf_counter()
+        report = pool_report(t)
+        t_life_meta = time.perf_counter() - began
+        began = time.perf_counter()
+        meta_analyses(t)
+        t_meta = time.perf_counter() - began
+        began = time.perf_counter()
+        like = runners_like_me(t, probe_bundle())
+        t_near = time.perf_counter() - began
+        t_life = t_life_meta - t_meta
+        total = t_life_meta + t_near
+        print(
+            f"{n:>8} {summary.runs:>11,} {summary.seconds:>10.1f} {t_life:>13.1f} {t_meta:>7.1f} "
+            f"{t_near:>12.1f} {total:>10.1f}",
+            flush=True,
+        )
+        assert report["runners"] == n and like.neighbours > 0
+    print("analyses s = life tables (8 groupings) + meta-analysis (5 remedies) + neighbours (one runner)")
+
+
+if __name__ == "__main__":
+    main()
