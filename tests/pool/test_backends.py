@@ -14,6 +14,9 @@ from backstride.pool.cohort import CohortSummary
 from backstride.pool.meta import TAU_GRID, dl_tau2
 from backstride.pool.report import pool_report
 
+#: One worker runs every Spark test, so `pytest -n 2 --dist loadgroup` starts one Spark session.
+pytestmark = pytest.mark.xdist_group("spark")
+
 
 def _same(a: pd.DataFrame, b: pd.DataFrame, keys: list[str], exact: bool = True) -> None:
     a = a.sort_values(keys).reset_index(drop=True)
