@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from backstride.analysis.findings import analyze_user
 from backstride.cli.context import console, handle_errors, print_json, state
 from backstride.units import METRES_PER_KM, format_distance, parse_distance
 
@@ -28,6 +27,8 @@ def register(app: typer.Typer) -> None:
         st = state(ctx)
         unit = st.units
         target_m = parse_distance(target, unit) if target else DEFAULT_TARGETS[unit]
+        from backstride.analysis.findings import analyze_user  # heavy (scipy): loaded when used
+
         findings = analyze_user(st.engine, st.user_id, target_m)
         if as_json:
             print_json(findings.to_dict())

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from backstride.cli.context import console, err_console, handle_errors
-from backstride.demo import run_demo
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +21,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the whole job on a simulated runner whose truth is known: files, import, log, analysis,
         report, and the estimates against the truth."""
+        from backstride.demo import run_demo  # heavy (scipy): loaded when used
+
         result = run_demo(out, seed=seed, progress=lambda message: err_console.print(f"[dim]{message}...[/]"))
         for line in result.lines:
             console.print(line)

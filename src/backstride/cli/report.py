@@ -9,7 +9,6 @@ import typer
 
 from backstride.cli.analyze import DEFAULT_TARGETS
 from backstride.cli.context import console, handle_errors, state
-from backstride.report import write_report
 from backstride.units import parse_distance
 
 
@@ -29,5 +28,7 @@ def register(app: typer.Typer) -> None:
         st = state(ctx)
         unit = st.units
         target_m = parse_distance(target, unit) if target else DEFAULT_TARGETS[unit]
+        from backstride.report import write_report  # heavy (scipy): loaded when used
+
         path = write_report(st.engine, st.user_id, out, unit=unit, target_m=target_m)
         console.print(f"Report written: {path}")
