@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from backstride.cli.context import console, err_console, handle_errors, print_json, state
@@ -15,11 +16,15 @@ from backstride.log.pain import onset_from_first_lap_hook
 def _print_summary(summary: ImportSummary) -> None:
     for outcome in summary.outcomes:
         if outcome.status == "failed":
-            err_console.print(f"[red]failed[/]  {outcome.name}: {outcome.reason}")
+            err_console.print(
+                f"[red]failed[/]  {escape(outcome.name)}: {escape(outcome.reason)}", soft_wrap=True
+            )
         elif outcome.status == "skipped":
-            console.print(f"[yellow]skipped[/] {outcome.name}: {outcome.reason}")
+            console.print(
+                f"[yellow]skipped[/] {escape(outcome.name)}: {escape(outcome.reason)}", soft_wrap=True
+            )
         for warning in outcome.warnings:
-            console.print(f"[yellow]warning[/] {outcome.name}: {warning}")
+            console.print(f"[yellow]warning[/] {escape(outcome.name)}: {escape(warning)}", soft_wrap=True)
     counts = summary.counts
     console.print(
         f"imported {counts['imported']}, merged {counts['merged']}, duplicate {counts['duplicate']}, "
