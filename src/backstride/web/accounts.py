@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from backstride.errors import BackstrideError, NotFoundError, ValidationError
-from backstride.store.schema import users
 from backstride.store.auth_schema import access_grants, login_attempts, web_sessions
+from backstride.store.schema import users
 from backstride.web.security import (
     MAX_PASSWORD,
     MIN_PASSWORD,

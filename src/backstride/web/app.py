@@ -7,25 +7,20 @@ grants. Both modes check a CSRF token on every form and the origin of unsafe API
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.responses import Response
 
 from backstride.config import Settings
 from backstride.web.context import NONCE_COOKIE, WebState, load_secret
+from backstride.web.middleware import NonceAndHeaders
 
 STATIC = Path(__file__).with_name("static")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
 
 
 def create_app(
@@ -68,29 +63,9 @@ def create_app(
     if hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
 
-    @app.middleware("http")
-    async def nonce_and_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.cookies.get(NONCE_COOKIE)
-        fresh = given is None or not (16 <= len(given) <= 64)
-        request.state.nonce = secrets.token_urlsafe(24) if fresh else given
-        response = await call_next(request)
-        if fresh:
-            response.set_cookie(
-                NONCE_COOKIE,
-                request.state.nonce,
-                httponly=True,
-                samesite="strict",
-                secure=app.state.web.secure_cookies,
-                path="/",
-            )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith("/api/docs"):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-        return response
-
+    app.add_middleware(
+        NonceAndHeaders, cookie_name=NONCE_COOKIE, secure=app.state.web.secure_cookies
+    )  # added last: the outermost, so refusals of the host check get the headers too
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(api.router)
