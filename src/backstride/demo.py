@@ -12,9 +12,8 @@
 5. Analyse (:func:`backstride.analysis.findings.analyze_user`), write the report, and compare the
    estimates with the truth in about ten lines.
 
-Interval reports: the log's ``lap k`` means *where lap k starts* (an exact point), and it has no input
-for "somewhere during lap k" yet; the demo records such a report as ``unknown`` onset through the log
-API and then narrows its stored interval to the lap (:func:`_narrow_to_lap`).
+Interval reports (the runner noticed the pain during a lap, not where) are logged as
+``between <lap start> and <lap end>``: some runs are written as GPX, which holds no laps.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from datetime import UTC
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
 from backstride.analysis.features import MODEL_FACTORS
 from backstride.analysis.findings import Findings, analyze_user
@@ -49,7 +48,6 @@ from backstride.plan.inputs import set_goal
 from backstride.plan.redflags import evaluate
 from backstride.plan.screens import record_screen
 from backstride.simulate import SimulatedRunner, demo_scenario, run_activity, simulate_runner
-from backstride.store import log_schema as ls
 from backstride.store.activities import list_activities
 from backstride.store.engine import open_store
 from backstride.store.prefs import set_pref
@@ -143,16 +141,6 @@ def strong_csv(lifting: pd.DataFrame) -> str:
     return out.getvalue()
 
 
-def _narrow_to_lap(engine: Engine, activity_id: int, low_m: float, high_m: float) -> None:
-    """Store an onset known only "during this lap" (the log API has no input for it yet)."""
-    with engine.begin() as conn:
-        conn.execute(
-            update(ls.pain_reports)
-            .where(ls.pain_reports.c.activity_id == activity_id)
-            .values(onset_m=None, onset_low_m=low_m, onset_high_m=high_m, onset_input="during a lap")
-        )
-
-
 def _log_everything(engine: Engine, runner: SimulatedRunner, csv_path: Path, ids: list[int]) -> None:
     uid = LOCAL_USER_ID
     runs = runner.runs
@@ -172,11 +160,13 @@ def _log_everything(engine: Engine, runner: SimulatedRunner, csv_path: Path, ids
                 record_pain(conn, uid, aid, status="none")
             elif row.report == "interval":
                 record_pain(
-                    conn, uid, aid, onset="unknown", severity=int(row.severity), locations="lower-back"
+                    conn,
+                    uid,
+                    aid,
+                    onset=f"between {row.onset_low_m:.1f}m and {row.onset_high_m:.1f}m",
+                    severity=int(row.severity),
+                    locations="lower-back",
                 )
-    for aid, row in zip(ids, runs.itertuples(index=False), strict=True):
-        if row.report == "interval":
-            _narrow_to_lap(engine, aid, float(row.onset_low_m), float(row.onset_high_m))
 
 
 def _summary(runner: SimulatedRunner, findings: Findings, seconds: float) -> list[str]:

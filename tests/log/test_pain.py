@@ -85,6 +85,33 @@ def test_unknown_onset_is_interval_censored_over_the_run(engine: Engine) -> None
     assert (report["onset_low_m"], report["onset_high_m"]) == (0.0, 8000.0)
 
 
+@pytest.mark.parametrize(
+    ("onset", "low", "high"),
+    [
+        ("during lap 2", 1609.344, 2500.0),
+        ("between 1mi and 2km", 1609.344, 2000.0),
+        ("between 5:00 and 10:00", 300 * SPEED, 600 * SPEED),
+    ],
+)
+def test_onset_known_only_within_an_interval(engine: Engine, onset: str, low: float, high: float) -> None:
+    run_id = save_run(engine, make_run(laps=LAPS))
+    with engine.begin() as conn:
+        report = record_pain(conn, 1, run_id, onset=onset, severity=5)
+    assert report["onset_m"] is None
+    assert report["onset_low_m"] == pytest.approx(low)
+    assert report["onset_high_m"] == pytest.approx(high)
+    with engine.connect() as conn:
+        frame = pain_reports(conn, 1)
+    assert math.isnan(frame.loc[0, "onset_m"])
+
+
+@pytest.mark.parametrize("onset", ["during lap 9", "between 2km and 1km", "between 1km and 20km"])
+def test_bad_intervals_are_refused(engine: Engine, onset: str) -> None:
+    run_id = save_run(engine, make_run(laps=LAPS))
+    with engine.begin() as conn, pytest.raises(ValidationError):
+        record_pain(conn, 1, run_id, onset=onset, severity=5)
+
+
 def test_full_report_round_trips(engine: Engine) -> None:
     run_id = save_run(engine, make_run(laps=LAPS))
     with engine.begin() as conn:

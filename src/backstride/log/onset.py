@@ -10,7 +10,10 @@ a lap (``lap 2`` = where lap 2 starts), the first manual lap (the lap button as 
 - a time on a run with laps but no distance stream: interpolated inside the lap that holds it, the
   interval being that lap's start and end;
 - a time on a run with only totals: estimated at the average pace, interval ``[0, run distance]``;
-- ``unknown``: no value, interval ``[0, run distance]`` (interval-censored for the analysis).
+- ``unknown``: no value, interval ``[0, run distance]`` (interval-censored for the analysis);
+- ``during lap 2``: somewhere in lap 2, interval ``[lap start, lap end]``, no single value
+  (interval-censored: the runner noticed the pain during that lap but not where);
+- ``between 1mi and 1.5mi`` (distances or times): no single value, interval between the two.
 
 **The lap button rule.** A runner who presses lap when the pain starts *closes* the current lap at
 that moment, so the onset is the END distance of the lap that the first manual press closed (= the
@@ -21,6 +24,7 @@ counts even when the device marks it ``manual``.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,11 +133,35 @@ def from_first_lap(track: Track) -> Onset:
     return Onset(found.onset_m, found.low_m, found.high_m, "first manual lap")
 
 
+_DURING_LAP = re.compile(r"^during\s+lap\s*#?\s*(\d+)$", re.IGNORECASE)
+_BETWEEN = re.compile(r"^between\s+(.+?)\s+and\s+(.+)$", re.IGNORECASE)
+
+
+def _interval(low: Onset, high: Onset, raw: str) -> Onset:
+    lo = low.low_m if low.low_m is not None else low.onset_m
+    hi = high.high_m if high.high_m is not None else high.onset_m
+    if lo is None or hi is None or hi < lo:
+        raise ValidationError(f"{raw!r}: the interval must run from the earlier to the later point")
+    return Onset(None, lo, hi, raw)
+
+
 def resolve(track: Track, text: str, default_unit: str = "mi") -> Onset:
     """Turn what the runner typed into metres, checking it lies within the run."""
     raw = text.strip()
     if raw.lower() in ("unknown", "?"):
         return Onset(None, 0.0, track.end_m, "unknown")
+    during = _DURING_LAP.match(raw)
+    if during:
+        number = int(during.group(1))
+        if not 1 <= number <= len(track.laps):
+            raise ValidationError(f"{raw!r}: this run has {len(track.laps)} laps")
+        lap = track.laps[number - 1]
+        return _interval(track.lap_point(lap, "start"), track.lap_point(lap, "end"), raw)
+    between = _BETWEEN.match(raw)
+    if between:
+        low = resolve(track, between.group(1), default_unit)
+        high = resolve(track, between.group(2), default_unit)
+        return _interval(low, high, raw)
     if raw.lower() in ("from-lap", "first-lap", "first manual lap"):
         return from_first_lap(track)
     position = parse_position(raw, default_unit)
