@@ -11,7 +11,6 @@ import pytest
 
 from backstride.pool import queries as q
 from backstride.pool.cohort import CohortSummary
-from backstride.pool.meta import TAU_GRID, dl_tau2
 from backstride.pool.report import pool_report
 
 #: One worker runs every Spark test, so `pytest -n 2 --dist loadgroup` starts one Spark session.
@@ -65,21 +64,6 @@ def test_counts_are_identical(both: tuple[q.PoolTables, q.PoolTables]) -> None:
     _same(
         duck.execute(q.remedy_outcomes(duck, chosen)),
         sp.execute(q.remedy_outcomes(sp, chosen)),
-        ["remedy"],
-        exact=False,
-    )
-
-
-def test_meta_sums_agree(both: tuple[q.PoolTables, q.PoolTables]) -> None:
-    duck, sp = both
-    grid = [t * t for t in TAU_GRID[:20]]
-    a = duck.execute(q.q_profile_sums(q.experiment_rows(duck), grid))
-    b = sp.execute(q.q_profile_sums(q.experiment_rows(sp), grid))
-    _same(a, b, ["remedy", "tau2"], exact=False)
-    tau2 = dl_tau2(a)
-    _same(
-        duck.execute(q.random_effects_sums(q.experiment_rows(duck), tau2)),
-        sp.execute(q.random_effects_sums(q.experiment_rows(sp), tau2)),
         ["remedy"],
         exact=False,
     )
