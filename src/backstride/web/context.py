@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from backstride.config import Settings
 from backstride.errors import BackstrideError
 from backstride.store.prefs import get_pref
 from backstride.store.schema import LOCAL_USER_ID, users
 from backstride.web import accounts
+from backstride.web.pagecache import PageCache
 from backstride.web.security import csrf_ok, csrf_token
 
 SESSION_COOKIE = "bs_session"
@@ -48,6 +49,7 @@ class WebState:
     secret: bytes
     secure_cookies: bool
     cache: dict[Any, Any] = field(default_factory=dict)
+    pages: PageCache = field(default_factory=PageCache)
 
 
 @dataclass(frozen=True)
@@ -129,12 +131,15 @@ def writer(who: Who) -> Viewer:
 Writer = Annotated[Viewer, Depends(writer)]
 
 
-def units_for(state: WebState, who: Viewer) -> str:
-    """Display unit: the server's --units/BACKSTRIDE_UNITS, else the runner's setting."""
+def units_for(state: WebState, who: Viewer, conn: Connection | None = None) -> str:
+    """Display unit: the server's --units/BACKSTRIDE_UNITS, else the runner's setting (read on
+    ``conn`` when given, else on a connection of its own)."""
     if state.settings.units:
         return state.settings.units
-    with state.engine.connect() as conn:
+    if conn is not None:
         return get_pref(conn, who.user_id, "units")
+    with state.engine.connect() as own:
+        return get_pref(own, who.user_id, "units")
 
 
 def nonce(request: Request) -> str:

@@ -16,9 +16,9 @@ from backstride.store.activities import load_laps, load_streams
 from backstride.units import distance_in
 from backstride.web import services
 from backstride.web.chart import build_chart
-from backstride.web.context import State, Who, Writer, check_csrf, units_for
+from backstride.web.context import State, Who, Writer, check_csrf, form_token, units_for
 from backstride.web.inputs import MAX_ID, day_end, day_start, no_nul_text, optional_day, optional_distance
-from backstride.web.templating import render
+from backstride.web.templating import page_basics, render, render_text
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
@@ -36,12 +36,33 @@ def _run_id(run_id: int) -> int:
     return run_id
 
 
+RECENT_RUNS = 10
+
+
 @router.get("/")
 def dashboard(request: Request, who: Who, state: State) -> Response:
+    """The dashboard. Its data is read afresh every time; the page is rendered again only when that
+    data (or who looks, units, the banner, the day) changed: see :mod:`backstride.web.pagecache`."""
     with state.engine.connect() as conn:
-        recent, total = services.runs_page(conn, who.user_id, services.RunFilter(), limit=10)
-    overview = services.pain_free_overview(state.engine, who.user_id, state.cache)
-    return render(request, who, "dashboard.html", {"recent": recent, "total": total, "overview": overview})
+        basics = page_basics(request, who, conn)
+        recent, total = services.runs_page(conn, who.user_id, services.RunFilter(), limit=RECENT_RUNS)
+        version = services.overview_key(conn, who.user_id)
+        key = (
+            "dashboard",
+            (who.account_id, who.user_id, who.username, who.read_only, who.owner_name),
+            state.multi_user,
+            basics,
+            total,
+            tuple(tuple(row.items()) for row in recent),
+            version,
+        )
+
+        def make(placeholder: str) -> str:
+            overview = services.pain_free_overview(state.engine, who.user_id, state.cache, conn=conn)
+            context = {"recent": recent, "total": total, "overview": overview}
+            return render_text(request, who, "dashboard.html", context, basics=basics, csrf=placeholder)
+
+        return state.pages.page(key, form_token(request), make)
 
 
 @router.get("/runs")

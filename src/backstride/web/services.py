@@ -67,7 +67,10 @@ def runs_page(
         where.append(pr.c.confirmed.is_(False))
     elif filters.pain in ("pain", "none"):
         where.append(pr.c.status == filters.pain)
-    total = int(conn.execute(select(func.count()).select_from(source).where(*where)).scalar_one())
+    # Neither join can repeat a run (a run has one shoe and at most one report): without a pain
+    # filter the count needs the activities table only.
+    counted = source if filters.pain is not None else activities
+    total = int(conn.execute(select(func.count()).select_from(counted).where(*where)).scalar_one())
     rows = conn.execute(
         select(
             *activity_columns(),
@@ -92,10 +95,13 @@ def runs_page(
 
 
 def data_version(conn: Connection, user_id: int) -> tuple[Any, ...]:
-    """Changes whenever a run or a pain report of the runner is added, replaced or removed."""
+    """Changes whenever a run or a pain report of the runner is added, replaced or removed, and when
+    a re-import changes a run's distance (the sum of distances)."""
     pr = ls.pain_reports
     runs = conn.execute(
-        select(func.count(), func.max(activities.c.id)).where(activities.c.user_id == user_id)
+        select(func.count(), func.max(activities.c.id), func.sum(activities.c.distance_m)).where(
+            activities.c.user_id == user_id
+        )
     ).one()
     reports = conn.execute(select(func.count(), func.max(pr.c.id)).where(pr.c.user_id == user_id)).one()
     return (*tuple(runs), *tuple(reports))
@@ -149,34 +155,53 @@ def _overview(conn: Connection, user_id: int, now: datetime) -> dict[str, Any]:
     }
 
 
+def overview_key(conn: Connection, user_id: int, now: datetime | None = None) -> tuple[Any, ...]:
+    """What :func:`pain_free_overview` depends on: the runner, the day and their :func:`data_version`."""
+    moment = now or datetime.now(UTC)
+    return ("overview", user_id, moment.date(), data_version(conn, user_id))
+
+
 def pain_free_overview(
-    engine: Engine, user_id: int, cache: dict[Any, Any], now: datetime | None = None
+    engine: Engine,
+    user_id: int,
+    cache: dict[Any, Any],
+    now: datetime | None = None,
+    conn: Connection | None = None,
 ) -> dict[str, Any]:
     """Pain-free distance now vs 4 weeks ago and the trend (metres); ``status`` says if it could be
-    computed (``ok``, ``no data``, ``not available``). Medians are ``None`` when not reached."""
+    computed (``ok``, ``no data``, ``not available``). Medians are ``None`` when not reached.
+    Read on ``conn`` when given, else on a connection of its own."""
+    if conn is None:
+        with engine.connect() as own:
+            return pain_free_overview(engine, user_id, cache, now, own)
     moment = now or datetime.now(UTC)
-    with engine.connect() as conn:
-        key = ("overview", user_id, moment.date(), data_version(conn, user_id))
-        store: OrderedDict[Any, Any] = cache.setdefault("lru", OrderedDict())
-        if key in store:
-            store.move_to_end(key)
-            found: dict[str, Any] = store[key]
-            return found
-        result = _overview(conn, user_id, moment.replace(hour=23, minute=59, second=59, microsecond=0))
+    key = overview_key(conn, user_id, moment)
+    store: OrderedDict[Any, Any] = cache.setdefault("lru", OrderedDict())
+    found: dict[str, Any] | None = store.get(key)
+    if found is not None:
+        return found
+    result = _overview(conn, user_id, moment.replace(hour=23, minute=59, second=59, microsecond=0))
     store[key] = result
     while len(store) > _CACHE_SIZE:
-        store.popitem(last=False)
+        try:
+            store.popitem(last=False)
+        except KeyError:  # another thread emptied it meanwhile
+            break
     return result
 
 
-def red_flag_banner(engine: Engine, user_id: int) -> dict[str, str] | None:
-    """``{"urgency", "text"}`` of the open red flag that matters most, or ``None``."""
+def red_flag_banner(engine: Engine, user_id: int, conn: Connection | None = None) -> dict[str, str] | None:
+    """``{"urgency", "text"}`` of the open red flag that matters most, or ``None`` (read on ``conn``
+    when given, else on a connection of its own)."""
     try:
         from backstride.plan.screens import banner, open_flags
     except ImportError:
         return None
-    with engine.connect() as conn:
+    if conn is not None:
         result = open_flags(conn, user_id)
+    else:
+        with engine.connect() as own:
+            result = open_flags(own, user_id)
     text = banner(result)
     if result is None or not text:
         return None

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from starlette.responses import Response
+from sqlalchemy import Connection
+from starlette.responses import HTMLResponse, Response
 
 from backstride.units import distance_in, format_distance, format_duration, format_pace
 from backstride.web.context import CSRF_FIELD, Viewer, form_token, units_for, web_state
@@ -43,18 +45,62 @@ def make_templates() -> Jinja2Templates:
     return templates
 
 
-def render(
-    request: Request, who: Viewer, name: str, context: dict[str, Any] | None = None, status: int = 200
-) -> Response:
-    """Render a page with what every page shows: who is looking, units, CSRF token, red-flag banner."""
+@dataclass(frozen=True)
+class PageBasics:
+    """What every page shows besides its content: the display unit and the red-flag banner."""
+
+    units: str
+    banner: tuple[tuple[str, str], ...] | None
+
+    @property
+    def banner_dict(self) -> dict[str, str] | None:
+        return None if self.banner is None else dict(self.banner)
+
+
+def page_basics(request: Request, who: Viewer, conn: Connection | None = None) -> PageBasics:
+    """Units and banner, read once per request (on ``conn`` when given)."""
     state = web_state(request)
+    if conn is None:
+        with state.engine.connect() as own:
+            return page_basics(request, who, own)
+    flag = red_flag_banner(state.engine, who.user_id, conn)
+    return PageBasics(units_for(state, who, conn), None if flag is None else tuple(sorted(flag.items())))
+
+
+def render_text(
+    request: Request,
+    who: Viewer,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    basics: PageBasics | None = None,
+    csrf: str | None = None,
+) -> str:
+    """The page as text (see :func:`render`); ``csrf`` replaces the browser's token (for caching)."""
+    state = web_state(request)
+    found = basics or page_basics(request, who)
     base: dict[str, Any] = {
+        "request": request,
         "who": who,
-        "units": units_for(state, who),
-        "csrf": form_token(request),
+        "units": found.units,
+        "csrf": form_token(request) if csrf is None else csrf,
         "multi_user": state.multi_user,
-        "banner": red_flag_banner(state.engine, who.user_id),
+        "banner": found.banner_dict,
     }
     base.update(context or {})
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, base, status_code=status)
+    return templates.get_template(name).render(base)
+
+
+def render(
+    request: Request,
+    who: Viewer,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status: int = 200,
+    *,
+    basics: PageBasics | None = None,
+) -> Response:
+    """Render a page with what every page shows: who is looking, units, CSRF token, red-flag banner
+    (``basics``: units and banner when the caller has read them already)."""
+    return HTMLResponse(render_text(request, who, name, context, basics=basics), status_code=status)

@@ -1,0 +1,50 @@
+"""Rendered pages kept per app, keyed by everything they show, so an unchanged page is not rendered again.
+
+The caller builds the key from the data the page shows (read afresh on every request, so a change
+made anywhere, by another worker or the CLI, gives a new key) and from who is looking. Pages are
+stored with a placeholder instead of the browser's CSRF token; :meth:`PageCache.page` puts this
+browser's token in. The placeholder is random per process, so no stored text can spell it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from starlette.responses import HTMLResponse
+
+DEFAULT_SIZE = 256
+
+
+class PageCache:
+    """A thread-safe LRU of rendered pages (at most ``size``)."""
+
+    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+        self.size = size
+        self.placeholder = "csrf-" + secrets.token_hex(16)
+        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, text: str) -> None:
+        with self._lock:
+            self._pages[key] = text
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def page(self, key: Hashable, csrf: str, make: Callable[[str], str]) -> HTMLResponse:
+        """The page of ``key`` with ``csrf`` as the token; ``make(placeholder)`` renders it on a miss."""
+        text = self.get(key)
+        if text is None:
+            text = make(self.placeholder)
+            self.put(key, text)
+        return HTMLResponse(text.replace(self.placeholder, csrf))
