@@ -37,6 +37,14 @@ def fixture_files(sub: str, pattern: str = "*") -> list[Path]:
     return sorted(folder.glob(pattern)) if folder.is_dir() else []
 
 
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the developer's own data directory, database or pool."""
+    monkeypatch.setenv("BACKSTRIDE_HOME", str(tmp_path_factory.mktemp("home")))
+    for name in ("BACKSTRIDE_DB", "BACKSTRIDE_POOL", "BACKSTRIDE_UNITS"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def _pg_server() -> str:
     url = os.environ.get(PG_ENV)
     if not url:

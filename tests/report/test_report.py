@@ -60,3 +60,25 @@ def test_report_on_an_empty_store_is_honest(tmp_path: Path) -> None:
     _check_self_contained(html)
     assert _section_order(html) == list(SECTION_IDS)
     assert "Not enough data yet" in html
+
+
+def test_runners_like_you_appears_when_a_pool_is_configured(
+    demo: DemoResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backstride.pool.cohort import CohortSpec, generate_cohort
+
+    engine = open_store(database_url(str(demo.db_path)))
+    try:
+        monkeypatch.setenv("BACKSTRIDE_POOL", str(tmp_path / "no-pool-here"))
+        without = render_report(engine, 1)
+        generate_cohort(tmp_path / "pool", CohortSpec(runners=300, mean_runs=20, chunk=300))
+        monkeypatch.setenv("BACKSTRIDE_POOL", str(tmp_path / "pool"))
+        with_pool = render_report(engine, 1)
+    finally:
+        engine.dispose()
+    assert "Runners like you" not in without
+    assert _section_order(with_pool) == [*SECTION_IDS, "runners-like-you"]
+    _check_self_contained(with_pool)
+    doc = lxml.html.document_fromstring(with_pool)
+    (section,) = doc.xpath("//section[@id='runners-like-you']")
+    assert "runners in the pool" in section.text_content()

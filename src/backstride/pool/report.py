@@ -94,7 +94,7 @@ def runners_like_you_html(pool_dir: str | Path, bundle: Bundle, k: int = DEFAULT
     if not Path(pool_dir).is_dir() or Pool(pool_dir).is_empty():
         return ""
     like = runners_like_me(open_pool(pool_dir), bundle, k)
-    parts = ['<section class="runners-like-you">', "<h2>Runners like you</h2>"]
+    parts = ['<section id="runners-like-you" class="runners-like-you">', "<h2>Runners like you</h2>"]
     if like.suppressed:
         parts.append(f"<p>Fewer than {MIN_RUNNERS} runners in the pool yet: nothing to compare with.</p>")
         return "\n".join([*parts, "</section>"])

@@ -60,6 +60,22 @@ def experiments_section(conn: Connection, user_id: int) -> list[Markup]:
     return [Markup(experiment_report_html(conn, user_id, int(i))) for i in ids]
 
 
+def runners_like_you_section(conn: Connection, user_id: int) -> Markup | None:
+    """"Runners like you" from the pooled evidence, when a pool is configured (``BACKSTRIDE_POOL`` or
+    the pool folder in the data directory holds bundles); ``None`` otherwise. Nothing leaves the
+    machine: the runner's bundle is built in memory and compared with the local pool."""
+    from backstride.pool.store import Pool, default_pool_dir
+
+    pool_dir = default_pool_dir()
+    if not pool_dir.is_dir() or Pool(pool_dir).is_empty():
+        return None
+    from backstride.pool.export import build_bundle
+    from backstride.pool.report import runners_like_you_html
+
+    html = runners_like_you_html(pool_dir, build_bundle(conn, user_id))
+    return Markup(html) if html else None
+
+
 def _terrain_run(findings: Findings) -> dict[str, Any] | None:
     """The most recent run with an exact onset and streams (for the elevation and pace chart)."""
     table = findings.table
@@ -141,6 +157,7 @@ def report_context(conn: Connection, user_id: int, findings: Findings, unit: str
         "cannot_tell": findings.cannot_tell,
         "plan": plan_section(conn, user_id, findings),
         "experiments": experiments_section(conn, user_id),
+        "runners_like_you": runners_like_you_section(conn, user_id),
         "fmt_m": lambda m: _dist(m, unit),
         "in_unit": lambda m: "" if m is None or not math.isfinite(m) else f"{distance_in(m, unit):.2f}",
     }
