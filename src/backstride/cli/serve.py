@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from backstride.cli.context import console, handle_errors, state
 from backstride.errors import ValidationError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from backstride.config import Settings
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -29,6 +34,14 @@ def register(app: typer.Typer) -> None:
                 help="Multi-user over plain HTTP (testing only): cookies without Secure.",
             ),
         ] = False,
+        workers: Annotated[
+            int,
+            typer.Option(
+                help="Worker processes (each with its own connections and page cache); about one per core.",
+                min=1,
+                max=64,
+            ),
+        ] = 1,
     ) -> None:
         """Serve the web pages and the JSON API (local mode: you only, on this machine, no login)."""
         import uvicorn
@@ -41,12 +54,56 @@ def register(app: typer.Typer) -> None:
                 "use --multi-user to serve others"
             )
         st = state(ctx)
+        mode = "multi-user" if multi_user else "local, no login"
+        if workers > 1:
+            _serve_workers(st.settings, host, port, workers, multi_user, insecure_cookies, st.engine)
+            return
         web = create_app(
             st.settings,
             multi_user=multi_user,
             secure_cookies=False if insecure_cookies else None,
             engine=st.engine,
         )
-        mode = "multi-user" if multi_user else "local, no login"
         console.print(f"backstride on http://{host}:{port} ({mode}); Ctrl+C stops it")
         uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=multi_user)
+
+
+def _serve_workers(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    multi_user: bool,
+    insecure_cookies: bool,
+    engine: Engine,
+) -> None:
+    """Serve with ``workers`` uvicorn processes, each building the app from the environment
+    (:func:`backstride.web.app.app_from_env`). The store is migrated and the app secret made here,
+    once, before the workers start."""
+    import os
+
+    import uvicorn
+
+    from backstride.config import ENV_DB, ENV_HOME, ENV_UNITS
+    from backstride.web.app import ENV_INSECURE_COOKIES, ENV_MULTI_USER
+    from backstride.web.context import load_secret
+
+    load_secret(settings)
+    engine.dispose()
+    os.environ[ENV_DB] = settings.db_url
+    os.environ[ENV_HOME] = str(settings.data_dir)
+    if settings.units:
+        os.environ[ENV_UNITS] = settings.units
+    os.environ[ENV_MULTI_USER] = "1" if multi_user else "0"
+    os.environ[ENV_INSECURE_COOKIES] = "1" if insecure_cookies else "0"
+    mode = "multi-user" if multi_user else "local, no login"
+    console.print(f"backstride on http://{host}:{port} ({mode}, {workers} workers); Ctrl+C stops it")
+    uvicorn.run(
+        "backstride.web.app:app_from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=multi_user,
+    )

@@ -74,3 +74,21 @@ def create_app(
     app.include_router(pages_data.router)
     app.include_router(auth.router)
     return app
+
+
+ENV_MULTI_USER = "BACKSTRIDE_WEB_MULTI_USER"
+ENV_INSECURE_COOKIES = "BACKSTRIDE_WEB_INSECURE_COOKIES"
+
+
+def app_from_env() -> FastAPI:
+    """The app of one uvicorn worker process (``backstride serve --workers N``): settings from
+    ``BACKSTRIDE_DB``, ``BACKSTRIDE_HOME`` and ``BACKSTRIDE_UNITS``; multi-user mode when
+    ``BACKSTRIDE_WEB_MULTI_USER=1``; cookies without ``Secure`` when ``BACKSTRIDE_WEB_INSECURE_COOKIES=1``.
+    """
+    import os
+
+    from backstride.config import load_settings
+
+    multi_user = os.environ.get(ENV_MULTI_USER) == "1"
+    insecure = os.environ.get(ENV_INSECURE_COOKIES) == "1"
+    return create_app(load_settings(), multi_user=multi_user, secure_cookies=False if insecure else None)
