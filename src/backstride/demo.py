@@ -163,7 +163,7 @@ def _log_everything(engine: Engine, runner: SimulatedRunner, csv_path: Path, ids
                     conn,
                     uid,
                     aid,
-                    onset=f"between {row.onset_low_m:.1f}m and {row.onset_high_m:.1f}m",
+                    onset=f"between {row.onset_low_m:.6f}m and {row.onset_high_m:.6f}m",
                     severity=int(row.severity),
                     locations="lower-back",
                 )
