@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine, select
 
 from backstride.config import Settings
@@ -83,7 +84,13 @@ def web_state(request: Request) -> WebState:
     return state
 
 
-State = Annotated[WebState, Depends(web_state)]
+async def _state_dependency(request: Request) -> WebState:
+    """:func:`web_state` as a coroutine: FastAPI runs a plain function dependency in a worker
+    thread, a costly hop for a lookup."""
+    return web_state(request)
+
+
+State = Annotated[WebState, Depends(_state_dependency)]
 
 
 def viewer(request: Request, state: State) -> Viewer:
@@ -118,10 +125,17 @@ def viewer(request: Request, state: State) -> Viewer:
     return found
 
 
-Who = Annotated[Viewer, Depends(viewer)]
+async def _viewer_dependency(request: Request, state: State) -> Viewer:
+    """:func:`viewer`; only a multi-user lookup (database) goes to a worker thread."""
+    if not state.multi_user or isinstance(getattr(request.state, "viewer", None), Viewer):
+        return viewer(request, state)
+    return await run_in_threadpool(viewer, request, state)
 
 
-def writer(who: Who) -> Viewer:
+Who = Annotated[Viewer, Depends(_viewer_dependency)]
+
+
+async def writer(who: Who) -> Viewer:
     """The viewer, who must be looking at their own data to change it."""
     if who.read_only:
         raise Forbidden("read-only access: only the runner can change their data")
@@ -180,7 +194,7 @@ async def check_csrf(request: Request) -> None:
         raise Forbidden("the form has expired or did not come from this site: reload the page and try again")
 
 
-def check_origin(request: Request) -> None:
+async def check_origin(request: Request) -> None:
     """Unsafe API calls from a browser must come from this site (scripts send no Origin)."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
