@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine, select
+from starlette.concurrency import run_in_threadpool
 
 from backstride.config import Settings
 from backstride.errors import BackstrideError

@@ -45,8 +45,9 @@ def dashboard(request: Request, who: Who, state: State) -> Response:
     data (or who looks, units, the banner, the day) changed: see :mod:`backstride.web.pagecache`."""
     with state.engine.connect() as conn:
         basics = page_basics(request, who, conn)
-        recent, total = services.runs_page(conn, who.user_id, services.RunFilter(), limit=RECENT_RUNS)
-        version = services.overview_key(conn, who.user_id)
+        recent = services.runs_rows(conn, who.user_id, services.RunFilter(), limit=RECENT_RUNS)
+        data, total = services.version_and_runs(conn, who.user_id)
+        version = services.overview_key(who.user_id, data)
         key = (
             "dashboard",
             (who.account_id, who.user_id, who.username, who.read_only, who.owner_name),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, case, func, select
 
 from backstride.store import log_schema as ls
 from backstride.store.activities import activity_columns
@@ -42,14 +42,8 @@ class RunFilter:
     text: str | None = None
 
 
-def runs_page(
-    conn: Connection, user_id: int, filters: RunFilter, limit: int = 50, offset: int = 0
-) -> tuple[list[dict[str, Any]], int]:
-    """Runs newest first with ``pain_status``, ``onset_m``, ``severity``, ``confirmed``; and the total."""
+def _runs_where(user_id: int, filters: RunFilter) -> list[Any]:
     pr = ls.pain_reports
-    source = activities.outerjoin(shoes, activities.c.shoe_id == shoes.c.id).outerjoin(
-        pr, pr.c.activity_id == activities.c.id
-    )
     where = [activities.c.user_id == user_id, activities.c.sport == "running"]
     if filters.since is not None:
         where.append(activities.c.start_utc >= filters.since)
@@ -67,10 +61,30 @@ def runs_page(
         where.append(pr.c.confirmed.is_(False))
     elif filters.pain in ("pain", "none"):
         where.append(pr.c.status == filters.pain)
+    return where
+
+
+def _runs_source() -> Any:
+    pr = ls.pain_reports
+    return activities.outerjoin(shoes, activities.c.shoe_id == shoes.c.id).outerjoin(
+        pr, pr.c.activity_id == activities.c.id
+    )
+
+
+def runs_count(conn: Connection, user_id: int, filters: RunFilter) -> int:
+    """How many runs match ``filters``."""
     # Neither join can repeat a run (a run has one shoe and at most one report): without a pain
     # filter the count needs the activities table only.
-    counted = source if filters.pain is not None else activities
-    total = int(conn.execute(select(func.count()).select_from(counted).where(*where)).scalar_one())
+    counted = _runs_source() if filters.pain is not None else activities
+    where = _runs_where(user_id, filters)
+    return int(conn.execute(select(func.count()).select_from(counted).where(*where)).scalar_one())
+
+
+def runs_rows(
+    conn: Connection, user_id: int, filters: RunFilter, limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Runs newest first with ``pain_status``, ``onset_m``, ``severity``, ``confirmed``."""
+    pr = ls.pain_reports
     rows = conn.execute(
         select(
             *activity_columns(),
@@ -79,8 +93,8 @@ def runs_page(
             pr.c.severity,
             pr.c.confirmed,
         )
-        .select_from(source)
-        .where(*where)
+        .select_from(_runs_source())
+        .where(*_runs_where(user_id, filters))
         .order_by(activities.c.start_utc.desc(), activities.c.id.desc())
         .limit(limit)
         .offset(offset)
@@ -91,20 +105,39 @@ def runs_page(
         start = item["start_utc"]
         item["start_utc"] = start if start.tzinfo else start.replace(tzinfo=UTC)
         out.append(item)
-    return out, total
+    return out
+
+
+def runs_page(
+    conn: Connection, user_id: int, filters: RunFilter, limit: int = 50, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """:func:`runs_rows` and :func:`runs_count`: one page of runs and the total."""
+    return runs_rows(conn, user_id, filters, limit, offset), runs_count(conn, user_id, filters)
+
+
+def _version_query(user_id: int) -> Any:
+    pr = ls.pain_reports
+    running = func.coalesce(func.sum(case((activities.c.sport == "running", 1), else_=0)), 0)
+    return select(
+        func.count(),
+        func.max(activities.c.id),
+        func.sum(activities.c.distance_m),
+        select(func.count()).where(pr.c.user_id == user_id).scalar_subquery(),
+        select(func.max(pr.c.id)).where(pr.c.user_id == user_id).scalar_subquery(),
+        running,
+    ).where(activities.c.user_id == user_id)
 
 
 def data_version(conn: Connection, user_id: int) -> tuple[Any, ...]:
     """Changes whenever a run or a pain report of the runner is added, replaced or removed, and when
-    a re-import changes a run's distance (the sum of distances)."""
-    pr = ls.pain_reports
-    runs = conn.execute(
-        select(func.count(), func.max(activities.c.id), func.sum(activities.c.distance_m)).where(
-            activities.c.user_id == user_id
-        )
-    ).one()
-    reports = conn.execute(select(func.count(), func.max(pr.c.id)).where(pr.c.user_id == user_id)).one()
-    return (*tuple(runs), *tuple(reports))
+    a re-import changes a run's distance (the sum of distances). One query."""
+    return tuple(conn.execute(_version_query(user_id)).one())[:5]
+
+
+def version_and_runs(conn: Connection, user_id: int) -> tuple[tuple[Any, ...], int]:
+    """:func:`data_version` and the number of runs (sport running), in one query."""
+    row = tuple(conn.execute(_version_query(user_id)).one())
+    return row[:5], int(row[5])
 
 
 def _window(frame: Any, end: datetime) -> dict[str, Any]:
@@ -155,10 +188,10 @@ def _overview(conn: Connection, user_id: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def overview_key(conn: Connection, user_id: int, now: datetime | None = None) -> tuple[Any, ...]:
+def overview_key(user_id: int, version: tuple[Any, ...], now: datetime | None = None) -> tuple[Any, ...]:
     """What :func:`pain_free_overview` depends on: the runner, the day and their :func:`data_version`."""
     moment = now or datetime.now(UTC)
-    return ("overview", user_id, moment.date(), data_version(conn, user_id))
+    return ("overview", user_id, moment.date(), version)
 
 
 def pain_free_overview(
@@ -175,7 +208,7 @@ def pain_free_overview(
         with engine.connect() as own:
             return pain_free_overview(engine, user_id, cache, now, own)
     moment = now or datetime.now(UTC)
-    key = overview_key(conn, user_id, moment)
+    key = overview_key(user_id, data_version(conn, user_id), moment)
     store: OrderedDict[Any, Any] = cache.setdefault("lru", OrderedDict())
     found: dict[str, Any] | None = store.get(key)
     if found is not None:
