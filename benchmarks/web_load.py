@@ -2,11 +2,15 @@
 
 A simulated runner with 2,000 runs (``backstride.simulate``: streams, laps, pain reports) is stored
 on SQLite and, when ``BACKSTRIDE_TEST_PG`` names a server, on a fresh PostgreSQL database. The app
-runs on uvicorn in its own process (local mode, one worker); the clients are httpx in this process.
+runs as ``backstride serve`` in its own process (local mode, ``--workers`` uvicorn workers, default 1).
 Pages measured: the dashboard ``/``, one run's detail ``/runs/ID`` (chart from its streams) and
 ``GET /api/runs``. Target: dashboard p95 under 100 ms.
 
-    .venv/bin/python benchmarks/web_load.py [--runs 2000] [--clients 20] [--seconds 10]
+The load generator shares the machine with the server, so it must be lean: ``wrk`` (Debian package
+``wrk``) when it is installed, else raw asyncio sockets with HTTP/1.1 keep-alive (``--generator``).
+Each client is a returning browser: keep-alive and its nonce cookie.
+
+    .venv/bin/python benchmarks/web_load.py [--runs 2000] [--clients 20] [--seconds 10] [--workers 1]
 
 Traffic goes only to 127.0.0.1; every loop is bounded in time and count.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -68,44 +73,60 @@ def populate(url: str, runs: int, seed: int = 7) -> int:
     return newest
 
 
-def serve(url: str, port: int, home: str) -> None:
-    """Run the app (the child process)."""
-    import uvicorn
-
-    from backstride.config import Settings
-    from backstride.web.app import create_app
-
-    app = create_app(Settings(db_url=url, data_dir=Path(home)), secret=b"bench")
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-async def _client(base: str, path: str, until: float, out: list[float], errors: list[int]) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+#: The nonce cookie of a returning browser (the server makes one for a browser without it).
+COOKIE = "bs_nonce=benchmark-browser-nonce-0123456789"
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    """Read one HTTP/1.1 response with a Content-Length body; returns its status."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    length = None
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length is None:
+        raise RuntimeError("the benchmark client reads only responses with a Content-Length")
+    await reader.readexactly(length)
+    return status
+
+
+async def _client(port: int, path: str, until: float, out: list[float], errors: list[int]) -> None:
+    """One keep-alive connection sending GET ``path`` until ``until``."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {COOKIE}\r\n"
+        "Accept: text/html,application/json\r\n\r\n"
+    ).encode("ascii")
+    try:
         for _ in range(MAX_REQUESTS_PER_CLIENT):
             if time.perf_counter() >= until:
                 return
             start = time.perf_counter()
-            response = await client.get(path)
+            writer.write(request)
+            status = await _read_response(reader)
             out.append(time.perf_counter() - start)
-            if response.status_code != 200:
-                errors.append(response.status_code)
+            if status != 200:
+                errors.append(status)
+    finally:
+        writer.close()
 
 
-async def load(base: str, path: str, clients: int, seconds: float) -> dict[str, float]:
-    async with httpx.AsyncClient(base_url=base) as warm:
-        for _ in range(3):
-            (await warm.get(path)).raise_for_status()
+async def load_python(port: int, path: str, clients: int, seconds: float) -> dict[str, float]:
     latencies: list[float] = []
     errors: list[int] = []
+    await _client(port, path, time.perf_counter() + 0.5, [], errors)  # warm up
     began = time.perf_counter()
     until = began + seconds
-    await asyncio.gather(*(_client(base, path, until, latencies, errors) for _ in range(clients)))
+    await asyncio.gather(*(_client(port, path, until, latencies, errors) for _ in range(clients)))
     elapsed = time.perf_counter() - began
     ms = np.array(latencies) * 1000
     return {
@@ -117,16 +138,54 @@ async def load(base: str, path: str, clients: int, seconds: float) -> dict[str, 
     }
 
 
-def bench(label: str, url: str, runs: int, clients: int, seconds: float) -> None:
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  io.write(string.format("RESULT %d %d %.3f %.3f %.6f\\n", summary.requests, errors,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.duration / 1e6))
+end
+"""
+
+
+def load_wrk(port: int, path: str, clients: int, seconds: float) -> dict[str, float]:
+    """The same measurement with wrk (2 threads, ``clients`` keep-alive connections)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    try:
+        url = f"http://127.0.0.1:{port}{path}"
+        subprocess.run(["wrk", "-t1", "-c1", "-d1s", "-H", f"Cookie: {COOKIE}", url], capture_output=True)
+        command = ["wrk", "-t2", f"-c{clients}", f"-d{seconds:.0f}s", "--timeout", "30s"]
+        command += ["-H", f"Cookie: {COOKIE}", "-s", script.name, url]
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        )
+    finally:
+        os.unlink(script.name)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    requests, errors, p50, p95, duration = (float(v) for v in line.split()[1:])
+    return {"requests": requests, "errors": errors, "p50_ms": p50, "p95_ms": p95, "rps": requests / duration}
+
+
+def bench(
+    label: str, url: str, runs: int, clients: int, seconds: float, workers: int, generator: str
+) -> None:
     began = time.perf_counter()
     newest = populate(url, runs)
     print(f"\n{label}: {runs} runs stored in {time.perf_counter() - began:.0f} s")
     port = _free_port()
     with tempfile.TemporaryDirectory() as home:
-        child = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port), home])
+        env = {**os.environ, "BACKSTRIDE_HOME": home, "BACKSTRIDE_WEB_SECRET": "bench"}
+        command = [sys.executable, "-c", "from backstride.cli import main; main()", "--db", url, "serve"]
+        command += ["--port", str(port), "--workers", str(workers)]
+        child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120
             while True:
                 try:
                     httpx.get(base + "/api/me", timeout=1).raise_for_status()
@@ -135,9 +194,13 @@ def bench(label: str, url: str, runs: int, clients: int, seconds: float) -> None
                     if time.monotonic() > deadline or child.poll() is not None:
                         raise RuntimeError("the server did not start") from None
                     time.sleep(0.2)
+            print(f"server: {workers} worker(s); load generator: {generator}")
             print(f"{'page':<22}{'requests':>9}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}")
             for path in ("/", f"/runs/{newest}", "/api/runs"):
-                r = asyncio.run(load(base, path, clients, seconds))
+                if generator == "wrk":
+                    r = load_wrk(port, path, clients, seconds)
+                else:
+                    r = asyncio.run(load_python(port, path, clients, seconds))
                 print(
                     f"{path:<22}{r['requests']:>9.0f}{r['errors']:>7.0f}{r['p50_ms']:>9.1f}"
                     f"{r['p95_ms']:>9.1f}{r['rps']:>8.1f}"
@@ -152,17 +215,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--serve", nargs=3, metavar=("URL", "PORT", "HOME"), help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--generator", choices=("auto", "wrk", "python"), default="auto", help="auto: wrk when installed"
+    )
     args = parser.parse_args()
-    if args.serve:
-        serve(args.serve[0], int(args.serve[1]), args.serve[2])
-        return
+    generator = args.generator
+    if generator == "auto":
+        generator = "wrk" if shutil.which("wrk") else "python"
+    options = (args.runs, args.clients, args.seconds, args.workers, generator)
     from backstride.config import database_url
 
     with tempfile.TemporaryDirectory() as folder:
-        bench(
-            "SQLite", database_url(str(Path(folder) / "bench.sqlite")), args.runs, args.clients, args.seconds
-        )
+        bench("SQLite", database_url(str(Path(folder) / "bench.sqlite")), *options)
     server = os.environ.get("BACKSTRIDE_TEST_PG")
     if not server:
         print("\nPostgreSQL: skipped (set BACKSTRIDE_TEST_PG)")
@@ -175,7 +240,7 @@ def main() -> None:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        bench("PostgreSQL", admin_url.rpartition("/")[0] + "/" + name, args.runs, args.clients, args.seconds)
+        bench("PostgreSQL", admin_url.rpartition("/")[0] + "/" + name, *options)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
