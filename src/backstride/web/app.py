@@ -39,7 +39,7 @@ def create_app(
     :func:`backstride.web.context.load_secret`).
     """
     from backstride.store.engine import open_store
-    from backstride.web import api, auth, errors, pages_data, pages_log, pages_runs
+    from backstride.web import api, auth, errors, pages_data, pages_log, pages_plan, pages_runs
     from backstride.web.templating import make_templates
 
     app = FastAPI(
@@ -72,6 +72,7 @@ def create_app(
     app.include_router(pages_runs.router)
     app.include_router(pages_log.router)
     app.include_router(pages_data.router)
+    app.include_router(pages_plan.router)
     app.include_router(auth.router)
     return app
 

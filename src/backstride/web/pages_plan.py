@@ -203,7 +203,12 @@ def _pool_signature(pool_dir: Path) -> tuple[Any, ...]:
     """Changes when a file of the pool is added, replaced or removed."""
     files = sorted(pool_dir.rglob("*.parquet"))
     stats = [f.stat() for f in files]
-    return (str(pool_dir), len(files), max((s.st_mtime_ns for s in stats), default=0), sum(s.st_size for s in stats))
+    return (
+        str(pool_dir),
+        len(files),
+        max((s.st_mtime_ns for s in stats), default=0),
+        sum(s.st_size for s in stats),
+    )
 
 
 def pool_view(state: WebState, pool_dir: Path) -> dict[str, Any] | None:
