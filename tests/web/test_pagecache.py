@@ -91,3 +91,31 @@ def test_a_kept_dashboard_is_never_shown_to_another_runner(server) -> None:  # t
     page = bob.get("/").text
     assert "Alice secret loop" not in page and "No runs here yet" in page
     assert "Signed in as bob" in page
+
+
+def test_run_chart_follows_the_report_the_unit_and_the_streams(browsers: tuple[Web, Web]) -> None:
+    from backstride.store.activities import load_streams
+    from backstride.store.codec import encode_streams
+    from backstride.store.schema import streams
+
+    web, _ = browsers
+    run_id = int(web.upload(lap_run()).json()["files"][0]["activity_id"])
+    page = f"/runs/{run_id}"
+    assert 'data-testid="onset-marker"' not in web.get(page).text
+    engine = web.app.state.web.engine
+    with engine.begin() as conn:  # logged elsewhere (the CLI)
+        record_pain(conn, LOCAL_USER_ID, run_id, onset="1.2km", severity=4)
+    marked = web.get(page).text
+    assert 'data-testid="onset-marker"' in marked and "pain 0.75 mi" in marked
+    web.post("/settings", data={"units": "km", "csrf_token": _token(marked)})
+    assert "pain 1.20 km" in web.get(page).text
+    with engine.begin() as conn:  # a richer copy replaced the streams: half the distance
+        data = load_streams(conn, run_id)
+        data["distance"] = data["distance"] / 2
+        codec, header, blob = encode_streams(data)
+        conn.execute(
+            update(streams)
+            .where(streams.c.activity_id == run_id)
+            .values(codec=codec, columns=header, data=blob)
+        )
+    assert re.findall(r'data-x="([0-9.]+)"', web.get(page).text) != re.findall(r'data-x="([0-9.]+)"', marked)

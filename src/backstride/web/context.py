@@ -22,7 +22,7 @@ from backstride.errors import BackstrideError
 from backstride.store.prefs import get_pref
 from backstride.store.schema import LOCAL_USER_ID, users
 from backstride.web import accounts
-from backstride.web.pagecache import PageCache
+from backstride.web.pagecache import LRU, PageCache
 from backstride.web.security import csrf_ok, csrf_token
 
 SESSION_COOKIE = "bs_session"
@@ -51,6 +51,7 @@ class WebState:
     secure_cookies: bool
     cache: dict[Any, Any] = field(default_factory=dict)
     pages: PageCache = field(default_factory=PageCache)
+    charts: LRU[Any] = field(default_factory=LRU)
 
 
 @dataclass(frozen=True)

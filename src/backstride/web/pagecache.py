@@ -12,34 +12,43 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 from starlette.responses import HTMLResponse
 
 DEFAULT_SIZE = 256
+T = TypeVar("T")
 
 
-class PageCache:
-    """A thread-safe LRU of rendered pages (at most ``size``)."""
+class LRU(Generic[T]):
+    """A thread-safe least-recently-used map of at most ``size`` entries."""
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         self.size = size
-        self.placeholder = "csrf-" + secrets.token_hex(16)
-        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable) -> T | None:
         with self._lock:
-            found = self._pages.get(key)
+            found = self._items.get(key)
             if found is not None:
-                self._pages.move_to_end(key)
+                self._items.move_to_end(key)
             return found
 
-    def put(self, key: Hashable, text: str) -> None:
+    def put(self, key: Hashable, value: T) -> None:
         with self._lock:
-            self._pages[key] = text
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class PageCache(LRU[str]):
+    """Rendered pages (at most ``size``), each with a placeholder for the CSRF token."""
+
+    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+        super().__init__(size)
+        self.placeholder = "csrf-" + secrets.token_hex(16)
 
     def page(self, key: Hashable, csrf: str, make: Callable[[str], str]) -> HTMLResponse:
         """The page of ``key`` with ``csrf`` as the token; ``make(placeholder)`` renders it on a miss."""

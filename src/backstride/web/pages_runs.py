@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy import Connection, select
 from starlette.responses import Response
 
 from backstride.log.context import LOADS, SURFACES, get_context, set_context
 from backstride.log.onset import first_manual_press
 from backstride.log.pain import LOCATIONS, confirm_pain, record_pain
 from backstride.runview import run_detail
-from backstride.store.activities import load_laps, load_streams
+from backstride.store.activities import load_laps
+from backstride.store.codec import decode_streams
+from backstride.store.schema import streams
 from backstride.units import distance_in
 from backstride.web import services
-from backstride.web.chart import build_chart
-from backstride.web.context import State, Who, Writer, check_csrf, form_token, units_for
+from backstride.web.chart import Chart, build_chart
+from backstride.web.context import State, WebState, Who, Writer, check_csrf, form_token, units_for
 from backstride.web.inputs import MAX_ID, day_end, day_start, no_nul_text, optional_day, optional_distance
 from backstride.web.templating import page_basics, render, render_text
 
@@ -114,19 +119,41 @@ def runs_list(
     )
 
 
-def _detail(state: Any, who: Any, run_id: int) -> tuple[dict[str, Any], Any, dict[str, Any] | None]:
-    with state.engine.connect() as conn:
-        detail = run_detail(conn, who.user_id, run_id)
-        streams = load_streams(conn, run_id)
-        context = get_context(conn, who.user_id, run_id)
-    return detail, streams, context
+def _chart(state: WebState, conn: Connection, detail: dict[str, Any], unit: str) -> Chart | None:
+    """The run's chart, drawn again only when its streams (hash of the stored bytes), laps, pain
+    report or the unit changed."""
+    row = conn.execute(
+        select(streams.c.codec, streams.c.columns, streams.c.data).where(
+            streams.c.activity_id == detail["id"]
+        )
+    ).first()
+    if row is None:
+        return None
+    marks = json.dumps([detail["lap_list"], detail["pain"]], sort_keys=True, default=str)
+    key = (
+        detail["id"],
+        hashlib.blake2b(row.data, digest_size=16).digest(),
+        row.codec,
+        row.columns,
+        marks,
+        unit,
+    )
+    found: Chart | None = state.charts.get(key)
+    if found is None:
+        found = build_chart(
+            decode_streams(row.codec, row.columns, row.data), detail["lap_list"], detail["pain"], unit
+        )
+        state.charts.put(key, found)
+    return found
 
 
 @router.get("/runs/{run_id}")
 def run_page(request: Request, run_id: int, who: Who, state: State) -> Response:
-    detail, streams, context = _detail(state, who, _run_id(run_id))
-    unit = units_for(state, who)
-    chart = build_chart(streams, detail["lap_list"], detail["pain"], unit)
+    with state.engine.connect() as conn:
+        detail = run_detail(conn, who.user_id, _run_id(run_id))
+        context = get_context(conn, who.user_id, detail["id"])
+        basics = page_basics(request, who, conn)
+        chart = _chart(state, conn, detail, basics.units)
     return render(
         request,
         who,
@@ -138,6 +165,7 @@ def run_page(request: Request, run_id: int, who: Who, state: State) -> Response:
             "surfaces": SURFACES,
             "loads": LOADS,
         },
+        basics=basics,
     )
 
 
