@@ -155,6 +155,7 @@ def test_experiment_page_calendar_analysis_report_and_ics(demo: Web) -> None:
     washout = [date.fromisoformat(c.get("data-day")) for c in cells if c.get("data-washout")]
     assert washout == [d for p in exp.schedule for d in (p.start, p.start + timedelta(days=1))]
     assert not tree.xpath("//td[@data-today]")  # the experiment ended long ago
+    assert "Finished on 2024-02-11" in _text(_testid(tree, "experiment-today")[0])
     analysis = _testid(tree, "experiment-analysis")
     assert analysis, "the demo's runs fall inside the experiment"
     with _engine(demo).connect() as conn:
