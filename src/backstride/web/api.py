@@ -20,7 +20,7 @@ from backstride.log.context import get_context
 from backstride.log.pain import delete_pain, onset_from_first_lap_hook, record_pain
 from backstride.runview import run_detail, run_record
 from backstride.web import services
-from backstride.web.context import State, Who, Writer, check_origin, units_for
+from backstride.web.context import State, Who, Writer, check_origin, run_slow, units_for
 from backstride.web.inputs import MAX_ID, PainBody, day_end, day_start, optional_distance, safe_filename
 
 
@@ -201,12 +201,10 @@ async def post_imports(
     files: Annotated[list[UploadFile], File(description="FIT, GPX, TCX (also .gz) or a Strava export zip")],
 ) -> JSONResponse:
     """Import uploaded files like ``backstride import --json``; 422 when any file failed."""
-    from starlette.concurrency import run_in_threadpool
-
     folder = Path(tempfile.mkdtemp(prefix="backstride-upload-"))
     try:
         names = await _save_uploads(files, folder)
-        summary = await run_in_threadpool(import_uploads, state, who.user_id, folder, names)
+        summary = await run_slow(state, import_uploads, state, who.user_id, folder, names)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     counts: dict[str, int] = summary["counts"]

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, select
 from starlette.concurrency import run_in_threadpool
@@ -30,6 +33,7 @@ NONCE_COOKIE = "bs_nonce"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 ENV_SECRET = "BACKSTRIDE_WEB_SECRET"
+T = TypeVar("T")
 
 
 class LoginRequired(BackstrideError):
@@ -52,6 +56,7 @@ class WebState:
     cache: dict[Any, Any] = field(default_factory=dict)
     pages: PageCache = field(default_factory=PageCache)
     charts: LRU[Any] = field(default_factory=LRU)
+    slow_limiter: Any = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,18 @@ class Viewer:
     read_only: bool = False
     session: accounts.SessionInfo | None = None
     owner_name: str | None = None
+
+
+#: Long jobs (imports, exports) at once per process, in threads of their own (see :func:`run_slow`).
+SLOW_THREADS = 2
+
+
+async def run_slow(state: WebState, func: Callable[..., T], *args: Any) -> T:
+    """Run a long job (an import, an export) in a worker thread outside the app's small pool of
+    request threads (:data:`backstride.web.app.DEFAULT_THREADS`), so it never holds up the pages."""
+    if state.slow_limiter is None:
+        state.slow_limiter = anyio.CapacityLimiter(SLOW_THREADS)
+    return await anyio.to_thread.run_sync(func, *args, limiter=state.slow_limiter)
 
 
 def load_secret(settings: Settings) -> bytes:

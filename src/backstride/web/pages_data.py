@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from backstride.errors import ValidationError
@@ -20,7 +19,7 @@ from backstride.log.archive import delete_all, export
 from backstride.store.prefs import PREFERENCES, get_pref, set_pref
 from backstride.web import services
 from backstride.web.api import _save_uploads, import_uploads
-from backstride.web.context import State, Who, Writer, check_csrf, units_for
+from backstride.web.context import State, Who, Writer, check_csrf, run_slow, units_for
 from backstride.web.templating import render
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
@@ -41,7 +40,7 @@ async def upload_form(
     folder = Path(tempfile.mkdtemp(prefix="backstride-upload-"))
     try:
         names = await _save_uploads(files, folder)
-        summary = await run_in_threadpool(import_uploads, state, who.user_id, folder, names)
+        summary = await run_slow(state, import_uploads, state, who.user_id, folder, names)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     failed = summary["counts"]["failed"]
@@ -119,7 +118,7 @@ async def export_download(
     who: Writer, state: State, streams: Annotated[str | None, Form(max_length=5)] = None
 ) -> Response:
     """Everything of the runner as a zip of the ``backstride export`` folder."""
-    data = await run_in_threadpool(_export_zip, state, who.user_id, streams == "true")
+    data = await run_slow(state, _export_zip, state, who.user_id, streams == "true")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     return StreamingResponse(
         iter([data]),

@@ -1,7 +1,9 @@
 """Queries the pages need that the library does not offer (yet): move them down when others need them.
 
-- :func:`runs_page`: one page of runs, newest first, with filters and each run's pain status in one
-  query (``list_activities`` has no limit and no pain join).
+- :func:`runs_page` (:func:`runs_rows` and :func:`runs_count`): one page of runs, newest first, with
+  filters and each run's pain status in one query (``list_activities`` has no limit and no pain join).
+- :func:`data_version` / :func:`version_and_runs`: what the cached overview and dashboard depend on,
+  read in one query.
 - :func:`pain_free_overview`: the pain-free distance over the last :data:`WINDOW_DAYS` days, the same
   for the window that ended :data:`COMPARE_DAYS` days ago, and the rolling trend, from
   :func:`backstride.analysis.survival.pain_free_distance` / ``rolling_pain_free`` on
