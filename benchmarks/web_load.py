@@ -69,6 +69,9 @@ def populate(url: str, runs: int, seed: int = 7) -> int:
                     onset=f"{row.onset_m:.0f}m",
                     severity=int(row.severity) if np.isfinite(row.severity) else 4,
                 )
+    if engine.dialect.name == "postgresql":  # planner statistics, as autovacuum keeps them on a server
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
     engine.dispose()
     return newest
 

@@ -87,20 +87,32 @@ def runs_rows(
 ) -> list[dict[str, Any]]:
     """Runs newest first with ``pain_status``, ``onset_m``, ``severity``, ``confirmed``."""
     pr = ls.pain_reports
-    rows = conn.execute(
-        select(
-            *activity_columns(),
-            pr.c.status.label("pain_status"),
-            pr.c.onset_m,
-            pr.c.severity,
-            pr.c.confirmed,
-        )
-        .select_from(_runs_source())
-        .where(*_runs_where(user_id, filters))
-        .order_by(activities.c.start_utc.desc(), activities.c.id.desc())
-        .limit(limit)
-        .offset(offset)
+    newest_first = (activities.c.start_utc.desc(), activities.c.id.desc())
+    columns = select(
+        *activity_columns(),
+        pr.c.status.label("pain_status"),
+        pr.c.onset_m,
+        pr.c.severity,
+        pr.c.confirmed,
     )
+    where = _runs_where(user_id, filters)
+    if filters.pain is None:
+        # The page's runs first, from the activities index alone, then their shoes and reports:
+        # PostgreSQL otherwise joins every run of the runner before it keeps the newest few.
+        page = select(activities.c.id).where(*where).order_by(*newest_first).limit(limit).offset(offset)
+        chosen = page.subquery()
+        statement = columns.select_from(_runs_source().join(chosen, chosen.c.id == activities.c.id)).order_by(
+            *newest_first
+        )
+    else:
+        statement = (
+            columns.select_from(_runs_source())
+            .where(*where)
+            .order_by(*newest_first)
+            .limit(limit)
+            .offset(offset)
+        )
+    rows = conn.execute(statement)
     out = []
     for row in rows:
         item = dict(row._mapping)
