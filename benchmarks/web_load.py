@@ -126,7 +126,8 @@ async def _client(port: int, path: str, until: float, out: list[float], errors: 
 async def load_python(port: int, path: str, clients: int, seconds: float) -> dict[str, float]:
     latencies: list[float] = []
     errors: list[int] = []
-    await _client(port, path, time.perf_counter() + 0.5, [], errors)  # warm up
+    warm = time.perf_counter() + 3  # warm up every worker process (each keeps its own caches)
+    await asyncio.gather(*(_client(port, path, warm, [], []) for _ in range(clients)))
     began = time.perf_counter()
     until = began + seconds
     await asyncio.gather(*(_client(port, path, until, latencies, errors) for _ in range(clients)))
@@ -157,7 +158,9 @@ def load_wrk(port: int, path: str, clients: int, seconds: float) -> dict[str, fl
         script.write(WRK_SCRIPT)
     try:
         url = f"http://127.0.0.1:{port}{path}"
-        subprocess.run(["wrk", "-t1", "-c1", "-d1s", "-H", f"Cookie: {COOKIE}", url], capture_output=True)
+        # Warm up every worker process (each keeps its own caches) before measuring.
+        warm = ["wrk", "-t2", f"-c{clients}", "-d3s", "--timeout", "30s", "-H", f"Cookie: {COOKIE}", url]
+        subprocess.run(warm, capture_output=True, timeout=90)
         command = ["wrk", "-t2", f"-c{clients}", f"-d{seconds:.0f}s", "--timeout", "30s"]
         command += ["-H", f"Cookie: {COOKIE}", "-s", script.name, url]
         done = subprocess.run(
