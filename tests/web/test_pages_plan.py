@@ -196,6 +196,11 @@ def test_a_running_experiment_highlights_today_and_has_no_analysis_before_runs(d
     assert expected in _text(_testid(tree, "experiment-today")[0])
     listing = _page(demo, "/experiments")
     assert _text(_testid(listing, "experiment-today")[0]) == f"Today: {exp.sequence[0]}"
+    # The dashboard loads today's condition as a fragment.
+    assert _page(demo, "/").xpath("//div[@hx-get='/experiments/today']")
+    fragment = _page(demo, "/experiments/today")
+    assert expected in _text(_testid(fragment, "dashboard-experiment")[0])
+    assert "Run tall" in _text(fragment)
 
 
 def test_calendar_weeks_run_monday_to_sunday() -> None:

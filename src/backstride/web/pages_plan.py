@@ -150,6 +150,28 @@ def experiments_page(request: Request, who: Who, state: State) -> Response:
     return render(request, who, "experiments.html", {"rows": rows, "day": day}, basics=basics)
 
 
+@router.get("/experiments/today")
+def experiments_today(who: Who, state: State) -> Response:
+    """A fragment for the dashboard (loaded by HTMX, so the cached dashboard stays valid): what each
+    running experiment asks for today, or nothing when none runs."""
+    from backstride.experiments import follow, service, store
+
+    day = follow.now_local_day()
+    with state.engine.connect() as conn:
+        found = store.list_experiments(conn, who.user_id)
+    items = []
+    for exp in found:
+        if exp.status == "running" and exp.start_date <= day <= exp.end_date:
+            now = follow.today(exp, service.resolve_remedy(exp.remedy), day)
+            items.append(
+                Markup('<li><a href="/experiments/{}">{}</a>: {}</li>').format(exp.id, exp.title, now["do"])
+            )
+    if not items:
+        return Response("", media_type="text/html")
+    body = Markup('<section class="card" data-testid="dashboard-experiment"><h2>Experiment today</h2><ul>')
+    return Response(body + Markup("").join(items) + Markup("</ul></section>"), media_type="text/html")
+
+
 @router.get("/experiments/{experiment_id}.ics")
 def experiment_ics(who: Who, state: State, experiment_id: int) -> Response:
     """The schedule as an iCalendar file (one all-day event per day, with a morning reminder)."""
