@@ -45,6 +45,8 @@ class Outcome:
 @dataclass
 class ImportSummary:
     outcomes: list[Outcome] = field(default_factory=list)
+    #: What was imported besides activities (body weights from an Apple Health export ...), one line each.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -76,6 +78,7 @@ class ImportSummary:
                 }
                 for o in self.outcomes
             ],
+            "notes": list(self.notes),
         }
 
 
@@ -136,6 +139,14 @@ def import_paths(
     for problem in problems:
         status: Status = "skipped" if isinstance(problem, SkippedEntry) else "failed"
         summary.outcomes.append(Outcome(problem.name, status, problem.reason))
+    health = [s for s in sources if s.kind == "apple_health"]
+    if health:
+        from backstride.importing_health import import_health_export
+
+        sources = [s for s in sources if s.kind != "apple_health"]
+        for source in health:
+            import_health_export(engine, source.path, source.member, summary, user_id=user_id,
+                                 sports=sports, progress=progress, on_saved=on_saved)
     total = len(sources)
     if progress:
         progress(0, total)
@@ -147,13 +158,13 @@ def import_paths(
             multi = len(result) > 1
             for i, activity in enumerate(result):
                 label = f"{source.name} (session {i + 1})" if multi else source.name
-                summary.outcomes.append(_store_one(engine, label, activity, user_id, sports, on_saved))
+                summary.outcomes.append(store_one(engine, label, activity, user_id, sports, on_saved))
         if progress:
             progress(done, total)
     return summary
 
 
-def _store_one(
+def store_one(
     engine: Engine,
     label: str,
     activity: Activity,

@@ -26,6 +26,7 @@ from typing import Any
 
 from backstride.errors import BadFileError
 from backstride.importers import MAX_FILE_BYTES, read_activity_bytes
+from backstride.importers.apple_health import export_file, export_in_archive, export_in_folder
 from backstride.importers.model import Activity
 from backstride.importers.sports import GENERIC, is_generic
 from backstride.importers.strava import StravaRow, read_strava_csv
@@ -52,12 +53,15 @@ class Source:
     """One activity file to read: a file on disk, or an entry inside a zip.
 
     ``overrides`` come from a Strava ``activities.csv`` row: ``name``, ``shoe``, ``sport``, ``sub_sport``.
+    ``kind`` is ``activity`` (one file), or ``apple_health``: the XML of an Apple Health export (read by
+    :mod:`backstride.importing_health`, not by :func:`read_source`).
     """
 
     name: str
     path: str
     member: str | None = None
     overrides: tuple[tuple[str, Any], ...] = ()
+    kind: str = "activity"
 
     def read_bytes(self) -> bytes:
         """The file's bytes (still gzipped if it is), at most :data:`MAX_FILE_BYTES`."""
@@ -141,6 +145,8 @@ class _Finder:
                 self.archive(path)
             elif path.lower().endswith(".zip"):
                 self.problems.append(BadFileError(path, "not a valid zip file"))
+            elif path.lower().endswith(".xml") and (health := export_file(path)) is not None:
+                self.add(Source(health.name, health.path, kind="apple_health"))
             else:
                 self.add(Source(path, path))  # named explicitly: reading says what is wrong with it
         elif os.path.exists(path):
@@ -150,6 +156,10 @@ class _Finder:
 
     def folder(self, folder: str) -> None:
         if _is_backstride_export(folder):
+            return
+        health = export_in_folder(folder)
+        if health is not None:  # an unpacked Apple Health export: its route files are read with it
+            self.add(Source(health.name, health.path, kind="apple_health"))
             return
         if os.path.isfile(os.path.join(folder, "activities.csv")) and self.strava_folder(folder):
             return
@@ -243,6 +253,10 @@ class _Finder:
             elif not info.is_dir():
                 safe[info.filename] = info
         if any(_is_backstride_manifest(path, info) for info in safe.values()):
+            return
+        health = export_in_archive(path, list(safe))
+        if health is not None:
+            self.add(Source(health.name, health.path, health.member, kind="apple_health"))
             return
         csvs = sorted(
             (n for n in safe if posixpath.basename(n).lower() == "activities.csv"), key=lambda n: n.count("/")

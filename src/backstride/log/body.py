@@ -46,6 +46,29 @@ def record_weight(
     return entry.weight_kg
 
 
+def add_weights(conn: Connection, user_id: int, weights: dict[date, float]) -> tuple[int, int]:
+    """Log imported weights (kilograms by day), leaving days that already hold a weight as they are
+    (a weight typed in wins, and a re-import adds nothing twice). Returns (added, already logged).
+    Implausible values (outside 20-400 kg) and future days are skipped, like typed ones."""
+    if not weights:
+        return 0, 0
+    present = set(
+        conn.execute(
+            select(ls.body_weights.c.day).where(
+                ls.body_weights.c.user_id == user_id, ls.body_weights.c.day.in_(list(weights))
+            )
+        ).scalars()
+    )
+    rows = []
+    for day, kg in sorted(weights.items()):
+        if day in present or not MIN_KG < kg < MAX_KG or day > date.today():
+            continue
+        rows.append({"user_id": user_id, "day": day, "weight_kg": kg})
+    if rows:
+        conn.execute(insert(ls.body_weights), rows)
+    return len(rows), len(present)
+
+
 def body_weights(conn: Connection, user_id: int) -> pd.DataFrame:
     """Columns ``date`` (local day) and ``weight_kg``, oldest first."""
     rows = conn.execute(
