@@ -22,6 +22,8 @@ from backstride.cli import (
     selftest,
     serve,
     shoe,
+    strava,
+    watch,
 )
 from backstride.cli.app import app
 
@@ -45,6 +47,8 @@ for _module in (
     report,
     experiment,
     pool,
+    strava,
+    watch,
 ):
     _module.register(app)
 

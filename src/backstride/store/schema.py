@@ -155,4 +155,5 @@ from backstride.store import (  # noqa: E402
     experiments_schema,  # noqa: F401
     log_schema,  # noqa: F401
     plan_schema,  # noqa: F401
+    strava_schema,  # noqa: F401
 )
