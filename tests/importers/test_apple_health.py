@@ -288,3 +288,15 @@ def test_import_through_the_cli(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert sports.count("running") == 5 and "cycling" in sports and "walking" in sports
+
+
+def test_cli_lines_point_to_the_quick_log(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from backstride.cli import app
+
+    result = CliRunner().invoke(app, ["--db", str(tmp_path / "q.sqlite"), "import", str(FIXTURE)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "log the pain" in line]
+    assert len(lines) == 5 and "backstride pain 1" in lines[0] and "/runs/5/log" in lines[4]
+    assert "body weight: 4 new days" in result.output

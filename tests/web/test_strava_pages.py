@@ -88,3 +88,18 @@ def test_each_runner_connects_and_syncs_their_own(
     with engine.connect() as conn:
         ids = {get_link(conn, uid).athlete_id for uid in (2, 3)}  # type: ignore[union-attr]
     assert ids == {71, 72}
+
+
+def test_upload_an_apple_health_export(local: Web) -> None:
+    from pathlib import Path
+
+    export = Path(__file__).parents[1] / "importers" / "data" / "apple_health_export.zip"
+    response = local.post(
+        "/upload",
+        data={"csrf_token": local.csrf("/upload")},
+        files=[("files", (export.name, export.read_bytes()))],
+    )
+    assert response.status_code == 200, response.text
+    assert "imported 5" in response.text and "skipped 2" in response.text
+    assert "body weight: 4 new days" in response.text
+    assert len(re.findall(r'href="/runs/\d+/log"', response.text)) == 5

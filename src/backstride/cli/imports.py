@@ -12,6 +12,9 @@ from backstride.cli.context import console, err_console, handle_errors, print_js
 from backstride.importing import ImportSummary, import_paths
 from backstride.log.pain import onset_from_first_lap_hook
 
+#: Up to this many newly arrived runs get a line each with where to log their pain.
+QUICK_LOG_LINES = 5
+
 
 def _print_summary(summary: ImportSummary) -> None:
     for outcome in summary.outcomes:
@@ -25,6 +28,17 @@ def _print_summary(summary: ImportSummary) -> None:
             )
         for warning in outcome.warnings:
             console.print(f"[yellow]warning[/] {escape(outcome.name)}: {escape(warning)}", soft_wrap=True)
+    new = [o for o in summary.outcomes if o.status in ("imported", "merged") and o.activity_id is not None]
+    if len(new) <= QUICK_LOG_LINES:  # a few new runs: say where to mark the pain of each
+        for outcome in new:
+            run = outcome.activity_id
+            console.print(
+                f"[green]{outcome.status}[/] {escape(outcome.name)} -> run {run}: log the pain "
+                f"with 'backstride pain {run}' or at /runs/{run}/log",
+                soft_wrap=True,
+            )
+    for note in summary.notes:
+        console.print(escape(note), soft_wrap=True)
     counts = summary.counts
     console.print(
         f"imported {counts['imported']}, merged {counts['merged']}, duplicate {counts['duplicate']}, "
