@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine, select
 
-from backstride.importers.apple_health.scan import Spool, epoch, parse_date, scan_export
+from backstride.importers.apple_health.scan import Spool, epoch, parse_date, prefilter, scan_export
 from backstride.importers.fit.writer import write_fit
 from backstride.importers.laps import infer_triggers
 from backstride.importing import import_paths
@@ -219,6 +219,32 @@ def test_spool_selects_rows_in_windows(tmp_path: Path, monkeypatch: pytest.Monke
     finally:
         spool.discard()
     assert not Path(spool.path).exists()
+
+
+def test_prefilter_blanks_only_unneeded_records() -> None:
+    block = (
+        b' <Record type="HKQuantityTypeIdentifierActiveEnergyBurned" sourceName="W" unit="Cal" value="1"/>\n'
+        b' <Record type="HKQuantityTypeIdentifierHeartRate" sourceName="W" unit="count/min" value="61"/>\n'
+        b' <Record type="HKQuantityTypeIdentifierHeartRateVariabilitySDNN" sourceName="W" value="4">\n'
+        b'  <MetadataEntry key="k" value="v"/>\n'
+        b" </Record>\n"
+        b' <Record type="HKQuantityTypeIdentifierBasalEnergyBurned" value="1"/><Record type="x" value="2"/>\n'
+    )
+    out = prefilter(block).split(b"\n")
+    assert out[0] == b"" and b"HeartRate" in out[1] and b"SDNN" in out[2] and b"Basal" in out[5]
+    assert len(out) == len(block.split(b"\n"))  # line numbers unchanged
+
+
+def test_an_export_on_one_line(tmp_path: Path) -> None:
+    export = write_health_export(tmp_path / "x", RUNS[:1], [], WEIGHINGS[:1], as_zip=False)
+    xml = export.path / "export.xml"
+    xml.write_bytes(xml.read_bytes().replace(b"\n", b" "))
+    with xml.open("rb") as handle:
+        result = scan_export(handle, "export.xml")
+    try:
+        assert len(result.workouts) == 1 and len(result.weighings) == 1 and result.spool.rows > 100
+    finally:
+        result.spool.discard()
 
 
 def test_dates_with_local_offsets() -> None:

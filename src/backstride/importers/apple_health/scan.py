@@ -129,7 +129,6 @@ class ScanResult:
     weighings: list[Weighing]
     spool: Spool
     sources: list[str]
-    records: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -231,7 +230,6 @@ class _Handler:
         self.sources: dict[str, int] = {}
         self.workout: Workout | None = None
         self.in_route = False
-        self.records = 0
         self.bad_records = 0
         self.bad_workouts: list[str] = []
         self._units: dict[tuple[str, str | None], float] = {}
@@ -244,7 +242,6 @@ class _Handler:
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         if tag == "Record":
-            self.records += 1
             if self.workout is not None:
                 return  # records inside a workout do not exist in the DTD; ignore rather than fail
             kind = attrs.get("type", "")
@@ -359,6 +356,32 @@ class _Handler:
             workout.routes.append(attrs["path"])
 
 
+_RECORD = b'<Record type="'
+_KEPT_TYPES = frozenset(t.encode() for t in (*STREAM_TYPES, "HKQuantityTypeIdentifierBodyMass"))
+
+
+def prefilter(block: bytes) -> bytes:
+    """``block`` (whole lines) with the lines of records no run needs blanked out, before expat sees them.
+
+    Most of a big export is records of other types (energy, audio exposure, ...); building expat's
+    attribute dictionaries for them is most of the parse time. Only a line that holds exactly one
+    self-closing ``<Record type="...".../>`` of another type is blanked (its newline stays, so line
+    numbers in messages still match the file); anything else is left to the parser.
+    """
+    out: list[bytes] = []
+    keep = out.append
+    for line in block.split(b"\n"):
+        at = line.find(_RECORD, 0, 16)
+        if at >= 0 and line.endswith(b"/>"):
+            start = at + len(_RECORD)
+            kind = line[start : line.find(b'"', start)]
+            if kind not in _KEPT_TYPES and line.count(b"<") == 1:
+                keep(b"")
+                continue
+        keep(line)
+    return b"\n".join(out)
+
+
 def _skip_dtd(head: bytes, name: str) -> bytes:
     """The head of the file from ``<HealthData`` on, after an XML declaration of our own."""
     at = head.find(b"<HealthData")
@@ -390,15 +413,25 @@ def scan_export(stream: IO[bytes], name: str, progress: Any = None) -> ScanResul
     problems: list[str] = []
     try:
         try:
-            parser.Parse(_skip_dtd(head, name), False)
+            pending = _skip_dtd(head, name)
             while True:
                 chunk = stream.read(CHUNK)
-                if not chunk:
-                    break
                 read += len(chunk)
-                parser.Parse(chunk, False)
+                if chunk:
+                    pending += chunk
+                    cut = pending.rfind(b"\n") + 1
+                    if not cut:  # no line breaks at all: straight to the parser, unfiltered
+                        parser.Parse(pending, False)
+                        pending = b""
+                        continue
+                    block, pending = pending[:cut], pending[cut:]
+                else:
+                    block, pending = pending, b""
+                parser.Parse(prefilter(block), False)
                 if progress is not None:
                     progress(read)
+                if not chunk:
+                    break
             parser.Parse(b"", True)
         except expat.ExpatError as exc:
             problems.append(
@@ -413,7 +446,7 @@ def scan_export(stream: IO[bytes], name: str, progress: Any = None) -> ScanResul
         problems.append(f"{handler.bad_records} records without a usable date or value were left out")
     problems.extend(handler.bad_workouts)
     sources = [n for n, _ in sorted(handler.sources.items(), key=lambda item: item[1])]
-    return ScanResult(handler.workouts, handler.weighings, handler.spool, sources, handler.records, problems)
+    return ScanResult(handler.workouts, handler.weighings, handler.spool, sources, problems)
 
 
 __all__ = ["Event", "ScanResult", "Spool", "Statistic", "Weighing", "Workout", "parse_date", "scan_export"]
