@@ -327,6 +327,7 @@ def test_429_without_waiting_raises(stub: StravaStub) -> None:
     tokens = stub.issue_tokens(1)
     stub.short_limit = 0
     client = StravaClient(CLIENT_ID, SECRET, access_token=tokens["access_token"], wait=False)
+    assert SECRET not in repr(client) and tokens["access_token"] not in repr(client)
     try:
         with pytest.raises(RateLimited, match="15-minute"):
             client.get("/athlete/activities")

@@ -16,7 +16,7 @@ from backstride.log.pain import onset_from_first_lap_hook
 QUICK_LOG_LINES = 5
 
 
-def _print_summary(summary: ImportSummary) -> None:
+def _print_summary(summary: ImportSummary, quick_log: bool = True) -> None:
     for outcome in summary.outcomes:
         if outcome.status == "failed":
             err_console.print(
@@ -29,7 +29,7 @@ def _print_summary(summary: ImportSummary) -> None:
         for warning in outcome.warnings:
             console.print(f"[yellow]warning[/] {escape(outcome.name)}: {escape(warning)}", soft_wrap=True)
     new = [o for o in summary.outcomes if o.status in ("imported", "merged") and o.activity_id is not None]
-    if len(new) <= QUICK_LOG_LINES:  # a few new runs: say where to mark the pain of each
+    if quick_log and len(new) <= QUICK_LOG_LINES:  # a few new runs: say where to mark the pain of each
         for outcome in new:
             run = outcome.activity_id
             console.print(

@@ -149,7 +149,7 @@ def sync_command(
     if as_json:
         print_json(result.as_dict())
     else:
-        _print_summary(result.summary)
+        _print_summary(result.summary, quick_log=False)  # each new run had its line already
         if result.stopped:
             err_console.print(f"[yellow]stopped[/] {escape(result.stopped)}", soft_wrap=True)
     if result.summary.failed or result.stopped:

@@ -122,8 +122,8 @@ class RateLimits:
 
 @dataclass
 class Tokens:
-    access_token: str
-    refresh_token: str
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
     expires_at: datetime
     athlete_id: int | None = None
     scope: str | None = None
@@ -171,8 +171,8 @@ class StravaClient:
     """
 
     client_id: str
-    client_secret: str
-    access_token: str | None = None
+    client_secret: str = field(repr=False)
+    access_token: str | None = field(default=None, repr=False)
     base: str = field(default_factory=base_url)
     wait: bool = True
     on_wait: Callable[[str, datetime], None] | None = None
