@@ -54,5 +54,10 @@ def register(app: typer.Typer) -> None:
                 (err_console if outcome.status == "failed" else console).print(line, soft_wrap=True)
 
         watcher = Watcher(st.engine, st.user_id, show, sports=sports, on_saved=onset_from_first_lap_hook)
-        err_console.print(f"watching {', '.join(escape(f) for f in folders)} (Ctrl-C stops)", soft_wrap=True)
-        watch(folders, watcher, existing=existing, force_polling=poll)
+
+        def ready() -> None:
+            err_console.print(
+                f"watching {', '.join(escape(f) for f in folders)} (Ctrl-C stops)", soft_wrap=True
+            )
+
+        watch(folders, watcher, existing=existing, force_polling=poll, on_ready=ready)
