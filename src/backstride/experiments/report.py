@@ -118,10 +118,7 @@ def report_text(exp: Experiment, result: Analysis) -> str:
         )
     if result.randomisation is not None:
         r = result.randomisation
-        lines.append(
-            f"Randomisation test ({r.assignments} possible orders, {r.pairs_used} pairs): "
-            f"two-sided p = {r.p_two_sided:.3f}."
-        )
+        lines.append(r.sentence())
     lines.append(result.verdict_text)
     lines.append("This is what your own data show for you, with its uncertainty; it is not a diagnosis.")
     return "\n".join(lines)
@@ -242,10 +239,7 @@ def report_html(exp: Experiment, result: Analysis, obs: pd.DataFrame) -> str:
     rand = ""
     if result.randomisation is not None:
         r = result.randomisation
-        rand = (
-            f"<p>Randomisation test (all {r.assignments} possible orders of {r.pairs_used} pairs): "
-            f"two-sided p = {r.p_two_sided:.3f}, one-sided p (B better) = {r.p_benefit:.3f}.</p>"
-        )
+        rand = f"<p>{html.escape(r.sentence())}</p>"
     data_text = " ".join(t for t in text_lines if t.startswith(("Adherence", "Used")))
     head = (
         "<tr>"
