@@ -105,12 +105,25 @@ class FieldDef(_Strict):
     max: float = 1.0
 
 
+Op = Literal[">=", ">", "<", "<="]
+
+
+class Condition(_Strict):
+    metric: str
+    op: Op
+    threshold: float
+
+
 class FlagRule(_Strict):
-    """The flag is raised when ANY of ``metrics`` (field keys or derived metrics) satisfies op threshold."""
+    """The flag is raised when ANY of ``metrics`` (field keys or derived metrics) satisfies op threshold
+    and every condition in ``requires`` holds too. ``threshold_female`` replaces ``threshold`` when the
+    test's ``female`` answer is yes (norms that differ by sex)."""
 
     metrics: list[str] = Field(min_length=1)
-    op: Literal[">=", ">", "<", "<="]
+    op: Op
     threshold: float
+    threshold_female: float | None = None
+    requires: list[Condition] = []
 
 
 class FlagDef(_Strict):
