@@ -9,7 +9,8 @@ from backstride.plan import redflags
 
 #: From DOMAIN.md section 1, written out independently of the data file.
 EMERGENCY = {
-    "bladder", "urine_sensation", "bowel", "saddle_numbness", "sexual_dysfunction", "both_legs",  # cauda equina
+    "bladder", "urine_sensation", "bowel", "saddle_numbness", "sexual_dysfunction",  # cauda equina
+    "both_legs",
     "rock_hard_muscles", "dark_urine",  # after exertion
 }  # fmt: skip
 URGENT = {
