@@ -168,6 +168,8 @@ def test_experiment_targets_the_strongest_finding() -> None:
     assert exp is not None
     assert exp.remedy in FINDING_REMEDIES["lifting_lag"]
     assert exp.pairs == 3 and exp.period_days == 7
+    # The washout covers the remedy's expected carry-over (2 days for lifting fatigue).
+    assert exp.washout_days == exp.carryover_days == 2 and "ignore the first 2 days" in exp.design
     assert exp.design.startswith("3 pairs of 7-day periods")
     assert "HR 2.1" in exp.why
 

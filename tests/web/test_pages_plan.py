@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ from backstride.experiments import follow
 from backstride.experiments.service import analyze_experiment, new_experiment
 from backstride.plan.from_analysis import plan_for_user
 from backstride.plan.inputs import get_goal
+from backstride.plan.knowledge import EVIDENCE_WORDS
 from backstride.plan.redflags import evaluate
 from backstride.plan.screens import record_screen
 from backstride.store.engine import open_store
@@ -89,10 +91,28 @@ def test_plan_page_shows_every_item_with_its_reason_and_the_schedule_in_miles(de
         assert item["reason"] and _text(_testid(node, "plan-item-reason")[0]) != "Why:"
     weeks = plan["schedule"]["weeks"]
     long_runs = [_text(n) for n in _testid(tree, "plan-long-run")]
-    # The demo runner's unit is the default, miles.
-    assert long_runs == [f"{w['long_run_m'] / METRES_PER_MILE:.1f} mi" for w in weeks]
+    # The demo runner's unit is the default, miles: every distance the page prints is in miles
+    # (issue 13 item 3), to the 0.01 mi the schedule is planned in.
+    assert long_runs == [f"{w['long_run_m'] / METRES_PER_MILE:.2f} mi" for w in weeks]
     assert plan["disclaimer"] in _text(_testid(tree, "plan-disclaimer")[0])
     assert not _testid(tree, "plan-withheld")
+    for form in _testid(tree, "goal"):  # the goal form offers "km or mi" on purpose
+        form.getparent().remove(form)
+    page = _text(tree)
+    assert " km" not in page.replace("per km", "") and not re.search(r"\d,\d{3} m\b", page)
+    # Evidence strengths as words, never ids.
+    assert "very_low" not in page
+    evidence = [_text(n) for n in _testid(tree, "plan-item-evidence")]
+    assert evidence and all(
+        e.split(".")[0] in {f"Evidence: {w}" for w in EVIDENCE_WORDS.values()} for e in evidence
+    )
+    # The schedule states its rules (the back-off rule among them) and its message.
+    rules = _text(_testid(tree, "plan-schedule-rules")[0])
+    assert "After a painful week" in rules and "10% longer" in rules
+    assert plan["schedule"]["message"] in _text(_testid(tree, "plan-schedule-message")[0])
+    # The referral finding: the standing advice when the reports do not call for it.
+    (referral,) = _testid(tree, "plan-referral")
+    assert referral.get("data-refer") == "no" and "sports physician" in _text(referral)
 
 
 def test_goal_form_sets_the_goal_in_the_runners_unit(demo: Web) -> None:

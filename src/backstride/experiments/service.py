@@ -85,6 +85,8 @@ def sized_design(remedy: RemedyInfo, period_days: int | None, washout_days: int 
         washout = (
             remedy.washout_days if remedy.known and remedy.washout_days is not None else DEFAULT_WASHOUT_DAYS
         )
+        if period_days is not None:  # the runner chose the period: keep analysed days in it (and warn)
+            washout = min(washout, max(0, period_days - ANALYSED_DAYS))
     period = period_days
     if period is None:
         period = remedy.period_days if remedy.known and remedy.period_days else 7
