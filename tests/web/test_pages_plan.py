@@ -145,6 +145,18 @@ def test_an_open_emergency_flag_withholds_the_plan_and_shows_the_banner(demo: We
     assert not _testid(tree, "plan-item")
 
 
+def test_the_referral_shows_on_the_plan_and_the_dashboard_when_the_reports_call_for_it(demo: Web) -> None:
+    """Issue 13 item 9: a pump that stops the runner and lasts is referred to a sports physician."""
+    from tests.report.test_report import _severe_pumps
+
+    assert not _testid(_page(demo, "/"), "dashboard-referral")
+    _severe_pumps(_engine(demo), LOCAL_USER_ID)
+    (card,) = _testid(_page(demo, "/"), "dashboard-referral")
+    assert "See a sports physician about the pump" in _text(card) and "on 2 runs" in _text(card)
+    (referral,) = _testid(_page(demo, "/plan"), "plan-referral")
+    assert referral.get("data-refer") == "yes" and "Styf & Lysell" in _text(referral)
+
+
 # --- experiments ----------------------------------------------------------------------------------
 
 
