@@ -94,6 +94,10 @@ def test_strong_remedy_gives_benefit_and_json_fields(db: str) -> None:
     assert out["adherence"]["followed"] == out["adherence"]["days"] - 1
     assert "trend" in out["terms"]
     text = _invoke(db, "experiment", "analyze", str(made["id"]))
+    # This design's 2-day washout is shorter than stretching's expected 5-day carry-over: said.
+    assert "Carry-over: hip-flexor stretching is expected to carry over for about 5 days" in " ".join(
+        text.split()
+    )
     assert "Benefit" in text and "not a diagnosis" in text
 
 

@@ -77,6 +77,8 @@ def new_command(
     err_console.print(
         f"  washout: first {exp.washout_days} days of each period left out; outcome: {exp.outcome}"
     )
+    if made.remedy.harm:
+        err_console.print(f"  stop, and count it as harm, if: {made.remedy.harm}")
     if made.power is not None:
         err_console.print(made.power.text(exp.pairs))
     for w in made.warnings:

@@ -77,6 +77,18 @@ def experiment_report_text(conn: Connection, user_id: int, experiment_id: int) -
     return report_text(exp, result)
 
 
+def _carryover_lines(exp: Experiment) -> list[str]:
+    """Whether this design's washout covers the remedy's expected carry-over (knowledge base)."""
+    remedy = service.resolve_remedy(exp.remedy)
+    if not remedy.known or remedy.carryover_days is None or exp.washout_days >= remedy.carryover_days:
+        return []
+    return [
+        f"{remedy.name} is expected to carry over for about {remedy.carryover_days} days after stopping, "
+        f"longer than this design's {exp.washout_days}-day washout: the periods mix the two conditions, "
+        "so the comparison may understate its effect"
+    ]
+
+
 def report_text(exp: Experiment, result: Analysis) -> str:
     spec = OUTCOME_SPECS[exp.outcome]
     adh = result.adherence
@@ -85,9 +97,9 @@ def report_text(exp: Experiment, result: Analysis) -> str:
         f"Design: {exp.pairs} randomised pairs of {exp.period_days}-day periods from {exp.start_date} "
         f"(order {_order(exp.sequence)}, seed {exp.seed}); "
         f"A = usual, B = {exp.remedy}; washout: first {exp.washout_days} days of each period left out.",
-        f"Primary outcome: {spec.label}.",
-        "Periods:",
     ]
+    lines += [f"Carry-over: {w}." for w in _carryover_lines(exp)]
+    lines += [f"Primary outcome: {spec.label}.", "Periods:"]
     for p in result.periods:
         summary = (
             _km(p["summary"])

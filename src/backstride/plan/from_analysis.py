@@ -61,6 +61,7 @@ def plan_findings(
 ) -> list[Finding]:
     """The plan's findings from one runner's analysis (empty when there is too little data); distances
     in their sentences are in ``unit``."""
+    from backstride.analysis.results import fmt_ratio
     from backstride.units import format_distance
 
     out: list[Finding] = []
@@ -83,9 +84,16 @@ def plan_findings(
                 continue
             if term.ci_low is not None and term.ci_low > 1.0:
                 strength = classify_strength(term.ci_low, term.ci_high, term.p_value)
+                # A rate ratio is the same per mile or per km: say it in the runner's unit.
+                per = "mile" if unit == "mi" else "km"
+                ci = (
+                    ""
+                    if term.ci_high is None
+                    else f" (95% CI {fmt_ratio(term.ci_low)}-{fmt_ratio(term.ci_high)})"
+                )
                 detail = (
-                    term.sentence or f"onsets per km {term.label}: rate ratio {term.rate_ratio:.1f}"
-                ).rstrip(".")
+                    f"Onsets are about {fmt_ratio(term.rate_ratio)}x as likely per {per} {term.label}{ci}"
+                )
                 out.append(Finding("descent_effect", strength, detail, term.rate_ratio))
     trend = findings.trend
     if trend.earlier_median_m and trend.later_median_m:
