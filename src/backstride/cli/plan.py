@@ -17,7 +17,6 @@ from backstride.cli.screen import print_banner
 from backstride.plan.engine import DISCLAIMER, Plan
 from backstride.plan.from_analysis import plan_for_user
 from backstride.plan.inputs import set_goal
-from backstride.plan.schedule import WEEK_KINDS
 from backstride.units import format_distance, parse_distance
 
 WITHHELD_EXIT = 3
@@ -35,6 +34,8 @@ def _print_referral(plan: Plan) -> None:
 
 
 def _print_schedule(plan: Plan, unit: str) -> None:
+    from backstride.plan.schedule import WEEK_KINDS
+
     s = plan.schedule
     if s is None:
         return
