@@ -128,6 +128,8 @@ def test_goal_form_sets_the_goal_in_the_runners_unit(demo: Web) -> None:
         assert get_goal(conn, LOCAL_USER_ID) == (pytest.approx(10000.0), None)
     assert demo.form("/plan/goal", {"distance": "far"}, page="/plan").status_code == 422
     assert demo.form("/plan/goal", {"distance": "5km", "by": "soon"}, page="/plan").status_code == 422
+    past = demo.form("/plan/goal", {"distance": "5km", "by": "2020-01-01"}, page="/plan")
+    assert past.status_code == 422 and "2020-01-01 is in the past" in past.text
     assert demo.post("/plan/goal", data={"distance": "5km"}).status_code == 403  # no CSRF token
 
 
