@@ -8,6 +8,7 @@ from backstride.errors import ValidationError
 from backstride.units import (
     METRES_PER_MILE,
     Position,
+    floor_distance,
     format_distance,
     format_duration,
     format_pace,
@@ -62,3 +63,19 @@ def test_distance_round_trip(metres: float, unit: str) -> None:
     factor = {"mi": METRES_PER_MILE, "km": 1000.0, "m": 1.0}[unit]
     text = f"{metres / factor:.12f}{unit}"
     assert parse_distance(text) == pytest.approx(metres, rel=1e-9, abs=1e-6)
+
+
+def test_floor_distance_rounds_down_in_the_display_unit() -> None:
+    assert floor_distance(1.2199 * METRES_PER_MILE, "mi") == pytest.approx(1.21 * METRES_PER_MILE)
+    assert floor_distance(3 * METRES_PER_MILE, "mi") == pytest.approx(3 * METRES_PER_MILE)
+    assert floor_distance(4828.032, "km") == pytest.approx(4820.0)
+    assert floor_distance(4828.032, "km", digits=1) == pytest.approx(4800.0)
+
+
+@given(st.floats(min_value=0, max_value=200_000, allow_nan=False), st.sampled_from(["mi", "km"]))
+def test_floor_distance_never_shows_more_than_it_is(metres: float, unit: str) -> None:
+    floored = floor_distance(metres, unit)
+    assert floored <= metres + 1e-6
+    assert metres - floored < (METRES_PER_MILE if unit == "mi" else 1000.0) / 100 + 1e-6
+    # What is shown (two decimals) is the floored value itself.
+    assert format_distance(floored, unit) == format_distance(floored + 1e-7, unit)

@@ -98,6 +98,15 @@ def distance_in(metres: float, unit: str) -> float:
     return metres / (METRES_PER_MILE if unit == "mi" else METRES_PER_KM)
 
 
+def floor_distance(metres: float, unit: str, digits: int = 2) -> float:
+    """``metres`` rounded down to ``digits`` decimals of the display unit, in metres: a planned distance
+    that shows as 1.21 mi is at most 1.21 mi (rounding up could break a limit such as the spike rule)."""
+    per_unit = METRES_PER_MILE if unit == "mi" else METRES_PER_KM
+    scale = 10**digits
+    shown = math.floor(metres / per_unit * scale + 1e-9) / scale
+    return shown * per_unit
+
+
 def format_distance(metres: float | None, unit: str, digits: int = 2) -> str:
     if metres is None or (isinstance(metres, float) and math.isnan(metres)):
         return "-"

@@ -29,7 +29,7 @@ NEW = [
     "--pairs",
     "4",
 ]
-NEW += ["--period", "7d", "--no-power", "--start", "2025-03-03", "--seed", "42"]
+NEW += ["--washout", "2", "--period", "7d", "--no-power", "--start", "2025-03-03", "--seed", "42"]
 
 
 def _invoke(db: str, *args: str) -> str:
@@ -58,6 +58,22 @@ def test_new_prints_id_and_schedule(db: str) -> None:
     assert shown["remedy"] == "hip_flexor_stretching"
 
 
+def test_default_design_is_sized_from_the_carry_over(db: str) -> None:
+    """Issue 12 item 9: the knowledge base's carry-over (5 days for stretching) sizes the washout, and
+    each period keeps 5 analysed days after it; a shorter washout is warned about."""
+    made = json.loads(_invoke(db, *NEW[:7], "--no-power", "--start", "2025-03-03", "--json"))
+    assert (made["period_days"], made["washout_days"]) == (10, 5)
+    assert not any("carry over" in w for w in made["warnings"])
+    short = json.loads(_invoke(db, *NEW, "--json"))
+    assert (short["period_days"], short["washout_days"]) == (7, 2)
+    (warning,) = [w for w in short["warnings"] if "carry over" in w]
+    assert "about 5 days" in warning and "--washout 5 --period 10d" in warning
+    own = json.loads(_invoke(db, "experiment", "new", "my thing", "--remedy", "cold shower", "--pairs", "3",
+                             "--no-power", "--start", "2026-01-05", "--json"))  # fmt: skip
+    assert (own["period_days"], own["washout_days"]) == (7, 2)
+    assert any("not known" in w for w in own["warnings"])
+
+
 def test_strong_remedy_gives_benefit_and_json_fields(db: str) -> None:
     engine = open_store(database_url(db))
     rng = np.random.default_rng(7)
@@ -78,6 +94,10 @@ def test_strong_remedy_gives_benefit_and_json_fields(db: str) -> None:
     assert out["adherence"]["followed"] == out["adherence"]["days"] - 1
     assert "trend" in out["terms"]
     text = _invoke(db, "experiment", "analyze", str(made["id"]))
+    # This design's 2-day washout is shorter than stretching's expected 5-day carry-over: said.
+    assert "Carry-over: hip-flexor stretching is expected to carry over for about 5 days" in " ".join(
+        text.split()
+    )
     assert "Benefit" in text and "not a diagnosis" in text
 
 

@@ -39,7 +39,8 @@ def test_report_sections_chart_and_no_external_resources(engine: Engine, tmp_pat
     assert page.count("<tr>") == 1 + 6  # header and one row per period
     assert "<svg" in page and "<script" not in page and "src=" not in page
     assert page.count("<circle") + page.count("<path") == 6 * 5  # every run drawn
-    assert "Randomisation test (8 possible orders, 3 pairs)" in text
+    assert "Randomisation test (8 possible orders of 3 pairs): with 3 pairs the smallest two-sided p" in text
+    assert "is not evidence of no effect" in text and "at least 6 pairs" in text
     with engine.connect() as conn:
         _, result = analyze_experiment(conn, LOCAL_USER_ID, made.experiment.id)
     assert result.terms == ["intercept", "B"]  # 3 pairs: no trend term; washout: no carry-over

@@ -44,3 +44,16 @@ def test_single_threshold_would_miss_the_power_target() -> None:
     """Why the verdict needs its calibrated rule: P(ratio >= 1.3) >= 0.8 alone has far less power."""
     summaries, verdicts = run_study(Setting(ratio=1.5), N, seed=202)
     assert np.mean(summaries.p_benefit >= 0.8) < np.mean(np.array(verdicts) == "benefit") - 0.1
+
+
+def test_carry_over_past_the_washout_hides_a_benefit_and_sizing_the_washout_restores_it() -> None:
+    """Issue 12 item 9, with the design the knowledge base sizes from a 5-day carry-over (10-day periods,
+    5-day washout) against the old fixed 2-day washout in 7-day periods."""
+    from backstride.experiments.simulate import carryover_study
+
+    (_, _, clean), (short, _, hidden), (sized, setting, restored) = carryover_study(N, seed=202)
+    assert "2-day washout" in short and "5-day washout" in sized
+    assert (setting.period_days, setting.washout_days) == (10, 5)
+    assert clean >= 0.80
+    assert hidden <= clean - 0.15  # the carry-over dilutes the contrast
+    assert restored >= 0.80

@@ -123,3 +123,16 @@ def test_screen_asks_each_question_at_a_terminal(db: str, monkeypatch: pytest.Mo
     assert all(q.text in result.stdout for q in QUESTIONS)
     assert "Outcome: urgent" in result.stdout
     assert "RED FLAG (urgent): you reported night_pain" in result.stderr
+
+
+def test_plan_refuses_a_goal_date_in_the_past_and_speaks_in_words(db: str) -> None:
+    run(db, "screen", "--none")
+    result = runner.invoke(app, ["--db", db, "plan", "--goal", "3mi", "--by", "2020-01-01"])
+    assert result.exit_code == 1
+    assert "2020-01-01 is in the past" in result.output and "Traceback" not in result.output
+    assert json.loads(run(db, "plan", "--json"))["schedule"] is None  # nothing was stored
+    run(db, "plan", "--goal", "3mi", "--by", "2099-01-01")
+    text = run(db, "--units", "mi", "plan")
+    assert "very_low" not in text and "evidence (moderate)" in text
+    assert "When to see a sports physician" in text
+    assert " km" not in text.replace("per km", "")

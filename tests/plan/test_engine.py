@@ -168,6 +168,8 @@ def test_experiment_targets_the_strongest_finding() -> None:
     assert exp is not None
     assert exp.remedy in FINDING_REMEDIES["lifting_lag"]
     assert exp.pairs == 3 and exp.period_days == 7
+    # The washout covers the remedy's expected carry-over (2 days for lifting fatigue).
+    assert exp.washout_days == exp.carryover_days == 2 and "ignore the first 2 days" in exp.design
     assert exp.design.startswith("3 pairs of 7-day periods")
     assert "HR 2.1" in exp.why
 
@@ -182,3 +184,58 @@ def test_json_shape_of_items() -> None:
     assert d["schedule"]["weeks"]
     assert d["experiment"] is None  # only slow-acting exercise is called for: nothing to test in 7 days
     assert "not a diagnosis or a treatment" in d["disclaimer"]
+
+
+def test_evidence_grades_are_words_with_the_reason_for_the_grade() -> None:
+    """Issue 13 items 3 and 7: no ids such as 'very_low' reach people; each grade says why."""
+    from backstride.plan.knowledge import EVIDENCE_WORDS
+
+    plan = build_plan(profile(findings=[Finding("descent_effect", "strong", "descents")]))
+    for item in plan.as_dict()["items"] + plan.as_dict()["set_aside"]:
+        evidence = item["evidence"]
+        assert evidence["words"] == EVIDENCE_WORDS[evidence["strength"]] and "_" not in evidence["words"]
+        assert evidence["grade_note"] and item["harm"]
+
+
+def test_hip_flexor_heavy_work_is_not_advised_when_the_hip_flexors_screen_short() -> None:
+    """Issue 13 item 6: the contradiction resolved; the runner is told what to do instead."""
+    tried = frozenset({"hanging_knee_raises", "foam_rolling"})
+    plain = build_plan(profile(tried=tried))
+    short = build_plan(profile(tried=tried, flags=[flag("short_hip_flexors", "weak")]))
+    assert (
+        next(i for i in plain.items if i.remedy == "hanging_knee_raises").note
+        == "You already do this: keep going."
+    )
+    item = next(i for i in short.items if i.remedy == "hanging_knee_raises")
+    assert item.note.startswith("Not advised for you now") and "dead bugs" in item.note
+    assert short.items[-1].remedy == "hanging_knee_raises"  # after everything else
+
+
+def test_schedule_text_is_in_the_runners_unit() -> None:
+    from datetime import timedelta
+
+    from backstride.plan.history import RecentRun
+    from tests.plan.profiles import TODAY
+
+    base = profile(goal_m=3 * 1609.344)
+    recent = [RecentRun(TODAY - timedelta(days=d), 1609.344) for d in (2, 5, 9)]
+    inputs = base.__class__(**{**base.__dict__, "recent_runs": recent, "pain_free_median_m": 1609.344})
+    miles = build_plan(inputs, unit="mi").as_dict()
+    km = build_plan(inputs, unit="km").as_dict()
+    assert miles["unit"] == "mi" and "3.00 mi" in miles["schedule"]["message"]
+    assert "4.83 km" in km["schedule"]["message"]
+    assert all(" km" not in r for r in miles["schedule"]["rules"])
+
+
+def test_the_referral_finding_travels_with_the_plan_even_when_withheld() -> None:
+    from datetime import timedelta
+
+    from backstride.plan.referral import PainEpisode, assess
+    from tests.plan.profiles import TODAY
+
+    bad = [PainEpisode(TODAY - timedelta(days=d), 1500.0, 8, 3600.0, True) for d in (3, 10)]
+    referral = assess(bad, TODAY)
+    plan = build_plan(profile(), referral=referral).as_dict()
+    assert plan["referral"]["refer"] is True and plan["referral"]["sources"]
+    withheld = build_plan(profile(answers={"saddle_numbness": True}), referral=referral).as_dict()
+    assert withheld["status"] == "withheld" and withheld["referral"]["refer"] is True

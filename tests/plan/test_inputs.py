@@ -74,11 +74,16 @@ def test_remedies_for_routines_uses_the_starter_names() -> None:
 def test_goal_round_trip(engine: Engine) -> None:
     with engine.begin() as conn:
         assert get_goal(conn, 1) == (None, None)
-        set_goal(conn, 1, 4828.0, date(2025, 6, 1))
+        set_goal(conn, 1, 4828.0, date(2025, 6, 1), today=date(2025, 5, 1))
+        assert get_goal(conn, 1) == (4828.0, date(2025, 6, 1))
         set_goal(conn, 1, 5000.0, None)
         assert get_goal(conn, 1) == (5000.0, None)
         with pytest.raises(ValidationError):
             set_goal(conn, 1, 0.0, None)
+        # Issue 13 item 2: a goal date in the past is refused, and nothing is stored.
+        with pytest.raises(ValidationError, match="2025-04-30 is in the past"):
+            set_goal(conn, 1, 4828.0, date(2025, 4, 30), today=date(2025, 5, 1))
+        assert get_goal(conn, 1) == (5000.0, None)
 
 
 def test_build_inputs_from_the_store(engine: Engine) -> None:

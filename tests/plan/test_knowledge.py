@@ -83,7 +83,7 @@ DOMAIN_PHRASES = {
     "miller2012": "miller, j athl train 2012;47:648",
     "mcgill1999": "arch phys med rehabil 1999;80:941",
     "latimer1999": "latimer, spine 1999",
-    "thomas2021": "s13102-021-00242-y",
+    "execp2021": "s13102-021-00242-y",
     "vigotsky2016": "vigotsky, peerj 2016",
     "freckleton2014": "freckleton, bjsm 2014;48:713",
     "dimattia2005": "dimattia, j sport rehabil 2005",
@@ -112,13 +112,19 @@ DOMAIN_PHRASES = {
 }
 
 
+#: Sources added beyond DOMAIN.md, each with its DOI (checked in the citation).
+ADDED_SOURCES = {"juanrecio2022": "10.3390/biology11071043"}
+
+
 def test_sources_come_from_domain_md() -> None:
-    """Every source key is one DOMAIN.md names (no invented sources)."""
+    """Every source key is one DOMAIN.md names (no invented sources), or an added one with its DOI."""
     if not DOMAIN.is_file():
         pytest.skip("../shared/DOMAIN.md is absent")
     domain = DOMAIN.read_text(encoding="utf-8").lower()
     sources = knowledge_base().sources
-    assert set(sources) == set(DOMAIN_PHRASES)
+    assert set(sources) == set(DOMAIN_PHRASES) | set(ADDED_SOURCES)
+    for key, doi in ADDED_SOURCES.items():
+        assert doi in sources[key] and "beyond DOMAIN.md" in sources[key]
     for key, phrase in DOMAIN_PHRASES.items():
         assert phrase in domain, key
 
@@ -169,3 +175,78 @@ def test_unverified_norms_are_marked() -> None:
     assert kb.test("mcgill").norm_verified is False
     assert kb.test("hamstring_bridge").norm_verified is False
     assert any("unverified" in line for line in kb.test("mcgill").norm)
+
+
+STRAIGHT_LEG_RAISE = re.compile(r"straight[- ]leg(ged)?\s+(raise|lift)s?", re.IGNORECASE)
+
+
+def test_no_back_pain_remedy_prescribes_straight_leg_raises() -> None:
+    """Issue 13 item 6: straight-leg raises load the lumbar spine heavily; no remedy advises them."""
+    for remedy in knowledge_base().remedies.remedies:
+        advice = " ".join([remedy.name, remedy.dose, remedy.progression, remedy.experiment.how])
+        assert not STRAIGHT_LEG_RAISE.search(advice), remedy.id
+    # The checker itself finds them.
+    assert STRAIGHT_LEG_RAISE.search("Slower lowering, then straight-leg raises.")
+
+
+def test_hip_flexor_heavy_work_is_not_advised_when_the_hip_flexors_screen_short() -> None:
+    raises = knowledge_base().remedy("hanging_knee_raises")
+    assert {"short_hip_flexors", "short_rectus_femoris"} <= set(raises.avoid_if_flags)
+    assert "dead bug" in raises.instead
+    # No remedy both targets a flag and is to be avoided under it.
+    for remedy in knowledge_base().remedies.remedies:
+        assert not set(remedy.targets.self_test_flags) & set(remedy.avoid_if_flags), remedy.id
+
+
+def test_indirect_evidence_is_graded_low_and_says_why() -> None:
+    """Issue 13 item 7."""
+    kb = knowledge_base()
+    for remedy_id in ("side_bridge_progression", "back_extensor_endurance"):
+        evidence = kb.remedy(remedy_id).evidence
+        assert evidence.strength == "low", remedy_id
+        assert "indirect" in evidence.grade_note.lower()
+    spike = kb.remedy("spike_rule").evidence
+    assert "running injuries in general" in spike.grade_note
+    assert "not evidence about back pain" in spike.grade_note
+    assert "back pain was not studied" in spike.summary
+
+
+def test_evidence_words_cover_every_grade() -> None:
+    from typing import get_args
+
+    from backstride.plan.knowledge import EVIDENCE_RANK, EVIDENCE_WORDS, EvidenceStrength, evidence_words
+
+    assert set(EVIDENCE_WORDS) == set(EVIDENCE_RANK) == set(get_args(EvidenceStrength))
+    assert evidence_words("very_low") == "very low"
+    assert all("_" not in words for words in EVIDENCE_WORDS.values())
+
+
+@pytest.mark.parametrize("remedy", knowledge_base().remedies.remedies, ids=lambda r: r.id)
+def test_each_remedy_has_carry_over_and_harm_and_a_design_that_separates_them(remedy: Any) -> None:
+    """Issue 13 item 8 and issue 12 item 9: one home for the carry-over; the washout covers it and
+    5 days of every period are left to analyse."""
+    from backstride.plan.knowledge import ANALYSED_DAYS
+
+    assert remedy.harm
+    period, washout = remedy.experiment.design()
+    assert washout == remedy.experiment.carryover_days
+    assert period - washout >= ANALYSED_DAYS
+    assert period >= 7
+    if remedy.experiment.testable:
+        assert period <= 14, "a testable remedy should fit in periods of at most two weeks"
+    else:
+        assert remedy.experiment.carryover_days >= 7 or remedy.category == "load"
+
+
+def test_a_design_is_sized_from_the_carry_over() -> None:
+    from backstride.plan.knowledge import ExperimentDef
+
+    def design(carry: int, period: int = 7) -> tuple[int, int]:
+        return ExperimentDef(
+            testable=True, period_days=period, carryover_days=carry, outcome="o", how="h"
+        ).design()
+
+    assert design(0) == (7, 0)
+    assert design(2) == (7, 2)
+    assert design(5) == (10, 5)
+    assert design(3, period=14) == (14, 3)

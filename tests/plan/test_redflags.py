@@ -9,11 +9,12 @@ from backstride.plan import redflags
 
 #: From DOMAIN.md section 1, written out independently of the data file.
 EMERGENCY = {
-    "bladder", "bowel", "saddle_numbness", "sexual_dysfunction", "both_legs",  # cauda equina
+    "bladder", "urine_sensation", "bowel", "saddle_numbness", "sexual_dysfunction",  # cauda equina
+    "both_legs",
     "rock_hard_muscles", "dark_urine",  # after exertion
 }  # fmt: skip
 URGENT = {
-    "age_onset", "past_cancer", "weight_loss", "night_pain", "no_improvement",  # cancer
+    "age_onset", "past_cancer", "weight_loss", "night_pain", "rest_pain_not_improving",  # cancer
     "fever", "immunosuppressed", "recent_infection",  # infection
     "major_trauma", "fragile_bones",  # fracture
     "one_leg_weakness", "below_knee",  # nerves
@@ -69,3 +70,33 @@ def test_as_dict_has_the_json_fields() -> None:
     assert d["urgency"] == "urgent"
     assert d["flags"] == ["night_pain"]
     assert {"message", "what_to_do"} <= set(d)
+
+
+def test_urinary_sensory_change_is_an_emergency() -> None:
+    """Issue 13 item 11: reduced sensation when passing urine, particularly significant in guidance."""
+    result = redflags.evaluate({"urine_sensation": True})
+    assert result.urgency == "emergency" and result.groups == ("cauda_equina",)
+    assert "particularly significant" in result.message
+    assert "pass urine" in redflags.question("urine_sensation").text
+
+
+def test_not_improving_asks_about_rest_pain_not_exercise_pain() -> None:
+    """Issue 13 item 10: a years-long exertional pump must not answer yes at every check-in."""
+    text = redflags.question("rest_pain_not_improving").text.lower()
+    assert "at rest or at night" in text and "not only when you run" in text
+    assert "no_improvement" not in redflags.QUESTION_IDS
+    result = redflags.evaluate({"rest_pain_not_improving": True})
+    assert result.urgency == "urgent" and "only with running" in result.message
+
+
+def test_a_stored_screen_with_the_old_question_stays_readable() -> None:
+    old = redflags.result_from_stored("urgent", ["no_improvement"], {"no_improvement": True})
+    assert old.urgency == "urgent" and old.flags == ("no_improvement",)
+
+
+def test_dark_urine_explains_what_matters_for_runners() -> None:
+    """Issue 13 item 12: runners' words, and rhabdomyolysis after unusual effort, heat, NSAIDs."""
+    assert "blood or brown stuff in the urine" in redflags.question("dark_urine").text
+    message = redflags.evaluate({"dark_urine": True}).message
+    for phrase in ("unusual effort", "heat", "dehydrated", "NSAIDs", "kidneys"):
+        assert phrase in message

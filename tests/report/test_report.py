@@ -7,6 +7,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from sqlalchemy import Engine
 
 from backstride.config import database_url
 from backstride.demo import DemoResult, run_demo
@@ -82,3 +83,39 @@ def test_runners_like_you_appears_when_a_pool_is_configured(
     doc = lxml.html.document_fromstring(with_pool)
     (section,) = doc.xpath("//section[@id='runners-like-you']")
     assert "runners in the pool" in section.text_content()
+
+
+def _severe_pumps(engine: Engine, user_id: int = 1) -> None:
+    """Two recent runs on which the pump stopped the runner and lasted 40 minutes."""
+    from datetime import UTC, datetime, timedelta
+
+    from backstride.log.pain import record_pain
+    from tests.experiments.helpers import save_run
+
+    today = datetime.now(UTC).date()
+    for days_ago in (3, 17):
+        run_id = save_run(engine, today - timedelta(days=days_ago), 4000.0, tag=f"severe{days_ago}")
+        with engine.begin() as conn:
+            record_pain(conn, user_id, run_id, onset="1.5km", severity=6, stages=[("stopped", "2km")],
+                        lasted_after=2400.0, default_unit="km")  # fmt: skip
+
+
+def test_report_shows_the_referral_finding(demo: DemoResult, tmp_path: Path) -> None:
+    """Issue 13 item 9: the standing advice always; the referral when the reports show it."""
+    import shutil
+
+    assert demo.report_path is not None
+    assert "When to see a sports physician" in demo.report_path.read_text(encoding="utf-8")
+    db = tmp_path / "copy.sqlite"
+    shutil.copy(demo.db_path, db)
+    engine = open_store(database_url(str(db)))
+    try:
+        _severe_pumps(engine)
+        html = render_report(engine, 1, unit="mi")
+    finally:
+        engine.dispose()
+    doc = lxml.html.document_fromstring(html)
+    (box,) = doc.xpath('//*[@id="referral"]')
+    text = " ".join(box.text_content().split())
+    assert text.startswith("See a sports physician about the pump: on 2 runs in the last 90 days")
+    assert "Styf & Lysell" in text and "not a diagnosis" in text

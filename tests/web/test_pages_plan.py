@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ from backstride.experiments import follow
 from backstride.experiments.service import analyze_experiment, new_experiment
 from backstride.plan.from_analysis import plan_for_user
 from backstride.plan.inputs import get_goal
+from backstride.plan.knowledge import EVIDENCE_WORDS
 from backstride.plan.redflags import evaluate
 from backstride.plan.screens import record_screen
 from backstride.store.engine import open_store
@@ -89,10 +91,28 @@ def test_plan_page_shows_every_item_with_its_reason_and_the_schedule_in_miles(de
         assert item["reason"] and _text(_testid(node, "plan-item-reason")[0]) != "Why:"
     weeks = plan["schedule"]["weeks"]
     long_runs = [_text(n) for n in _testid(tree, "plan-long-run")]
-    # The demo runner's unit is the default, miles.
-    assert long_runs == [f"{w['long_run_m'] / METRES_PER_MILE:.1f} mi" for w in weeks]
+    # The demo runner's unit is the default, miles: every distance the page prints is in miles
+    # (issue 13 item 3), to the 0.01 mi the schedule is planned in.
+    assert long_runs == [f"{w['long_run_m'] / METRES_PER_MILE:.2f} mi" for w in weeks]
     assert plan["disclaimer"] in _text(_testid(tree, "plan-disclaimer")[0])
     assert not _testid(tree, "plan-withheld")
+    for form in _testid(tree, "goal"):  # the goal form offers "km or mi" on purpose
+        form.getparent().remove(form)
+    page = _text(tree)
+    assert " km" not in page.replace("per km", "") and not re.search(r"\d,\d{3} m\b", page)
+    # Evidence strengths as words, never ids.
+    assert "very_low" not in page
+    evidence = [_text(n) for n in _testid(tree, "plan-item-evidence")]
+    assert evidence and all(
+        e.split(".")[0] in {f"Evidence: {w}" for w in EVIDENCE_WORDS.values()} for e in evidence
+    )
+    # The schedule states its rules (the back-off rule among them) and its message.
+    rules = _text(_testid(tree, "plan-schedule-rules")[0])
+    assert "After a painful week" in rules and "10% longer" in rules
+    assert plan["schedule"]["message"] in _text(_testid(tree, "plan-schedule-message")[0])
+    # The referral finding: the standing advice when the reports do not call for it.
+    (referral,) = _testid(tree, "plan-referral")
+    assert referral.get("data-refer") == "no" and "sports physician" in _text(referral)
 
 
 def test_goal_form_sets_the_goal_in_the_runners_unit(demo: Web) -> None:
@@ -108,6 +128,8 @@ def test_goal_form_sets_the_goal_in_the_runners_unit(demo: Web) -> None:
         assert get_goal(conn, LOCAL_USER_ID) == (pytest.approx(10000.0), None)
     assert demo.form("/plan/goal", {"distance": "far"}, page="/plan").status_code == 422
     assert demo.form("/plan/goal", {"distance": "5km", "by": "soon"}, page="/plan").status_code == 422
+    past = demo.form("/plan/goal", {"distance": "5km", "by": "2020-01-01"}, page="/plan")
+    assert past.status_code == 422 and "2020-01-01 is in the past" in past.text
     assert demo.post("/plan/goal", data={"distance": "5km"}).status_code == 403  # no CSRF token
 
 
@@ -123,6 +145,18 @@ def test_an_open_emergency_flag_withholds_the_plan_and_shows_the_banner(demo: We
     shown = [_text(n) for n in _testid(tree, "red-flag-banner") + _testid(tree, "plan-banner")]
     assert " ".join(plan["banner"].split()) in shown
     assert not _testid(tree, "plan-item")
+
+
+def test_the_referral_shows_on_the_plan_and_the_dashboard_when_the_reports_call_for_it(demo: Web) -> None:
+    """Issue 13 item 9: a pump that stops the runner and lasts is referred to a sports physician."""
+    from tests.report.test_report import _severe_pumps
+
+    assert not _testid(_page(demo, "/"), "dashboard-referral")
+    _severe_pumps(_engine(demo), LOCAL_USER_ID)
+    (card,) = _testid(_page(demo, "/"), "dashboard-referral")
+    assert "See a sports physician about the pump" in _text(card) and "on 2 runs" in _text(card)
+    (referral,) = _testid(_page(demo, "/plan"), "plan-referral")
+    assert referral.get("data-refer") == "yes" and "Styf & Lysell" in _text(referral)
 
 
 # --- experiments ----------------------------------------------------------------------------------

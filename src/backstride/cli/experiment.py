@@ -32,14 +32,21 @@ def new_command(
     remedy: Annotated[str, typer.Option(help="The remedy (an id from the plan, or your own name).")],
     start: Annotated[str, typer.Option(help="First day (local), e.g. 2025-03-03.")],
     pairs: Annotated[int, typer.Option(help="Block pairs (AB or BA each), at least 3.")] = 3,
-    period: Annotated[str, typer.Option(help="Period length: 7d, 10d, 2w.")] = "7d",
+    period: Annotated[
+        str | None,
+        typer.Option(help="Period length: 7d, 10d, 2w (default: sized from the remedy's carry-over)."),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (recorded; reproduces the order).")] = None,
     outcome: Annotated[
         str, typer.Option(help="Primary outcome: onset (pain-free distance), severity or peg.")
     ] = "onset",
     washout: Annotated[
-        int, typer.Option(help="Days left out at the start of every period.")
-    ] = DEFAULT_WASHOUT_DAYS,
+        int | None,
+        typer.Option(
+            help="Days left out at the start of every period (default: the remedy's expected carry-over, "
+            f"or {DEFAULT_WASHOUT_DAYS} for a remedy of your own)."
+        ),
+    ] = None,
     power: Annotated[bool, typer.Option(help="Run the power helper (a few seconds).")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
 ) -> None:
@@ -52,7 +59,7 @@ def new_command(
             title,
             remedy,
             pairs=pairs,
-            period_days=parse_period(period),
+            period_days=None if period is None else parse_period(period),
             start=parse_day(start),
             seed=seed,
             outcome=outcome,
@@ -70,6 +77,8 @@ def new_command(
     err_console.print(
         f"  washout: first {exp.washout_days} days of each period left out; outcome: {exp.outcome}"
     )
+    if made.remedy.harm:
+        err_console.print(f"  stop, and count it as harm, if: {made.remedy.harm}")
     if made.power is not None:
         err_console.print(made.power.text(exp.pairs))
     for w in made.warnings:

@@ -28,6 +28,8 @@ class RemedyInfo:
     period_days: int | None = None
     washout_days: int | None = None
     known: bool = False
+    carryover_days: int | None = None  # expected days the effect lasts after stopping (None: unknown)
+    harm: str | None = None  # what would count as harm
 
 
 def today(exp: Experiment, remedy: RemedyInfo, day: date) -> dict[str, Any]:

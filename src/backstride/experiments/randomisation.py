@@ -8,8 +8,12 @@ of its term, so the exact null distribution comes from all 2^pairs sign patterns
 Scores: for pain-free distance (censored) Gehan's generalised Wilcoxon score of each run against all
 other used runs, +1 for every run it certainly outlasted and -1 for every run that certainly outlasted
 it (an interval or a censoring that overlaps counts as neither); for the 0-10 scores, the value with
-its sign turned so that higher means better. With 3 pairs the smallest two-sided p-value possible is
-2/8 = 0.25: the test can only confirm a strong, consistent effect in longer experiments.
+its sign turned so that higher means better.
+
+The design limits the smallest p-value the test can give: with n pairs it is 2/2^n two-sided and
+1/2^n one-sided (0.25 and 0.125 with 3 pairs, 0.125 and 0.0625 with 4). With 4 or fewer pairs it
+cannot reach 0.05 however strong the effect, so a large p from a short experiment is not evidence of no
+effect: :attr:`RandomisationTest.smallest_p_two_sided` and :meth:`RandomisationTest.sentence` say so.
 """
 
 from __future__ import annotations
@@ -34,15 +38,54 @@ class RandomisationTest:
     p_benefit: float  # one-sided: B better
     pairs_used: int
     assignments: int
+    smallest_p_two_sided: float = 1.0  # the smallest p this design can give (all pairs one way)
+    smallest_p_benefit: float = 1.0
 
-    def to_dict(self) -> dict[str, float | int]:
+    @property
+    def can_reach(self) -> bool:
+        """Whether this design can give a two-sided p at or below :data:`ALPHA` at all."""
+        return self.smallest_p_two_sided <= ALPHA + 1e-12
+
+    def sentence(self) -> str:
+        """The test in words; with too few pairs, the smallest p it could give instead of a p that
+        reads like evidence of no effect."""
+        head = f"Randomisation test ({self.assignments} possible orders of {self.pairs_used} pairs): "
+        if not self.can_reach:
+            return (
+                head + f"with {self.pairs_used} pairs the smallest two-sided p it can give is "
+                f"{self.smallest_p_two_sided:.3f} (one-sided {self.smallest_p_benefit:.3f}), so it cannot "
+                f"reach {ALPHA} whatever the effect; its p = {self.p_two_sided:.3f} is not evidence of no "
+                f"effect. It needs at least {pairs_to_reach(ALPHA)} pairs."
+            )
+        return head + (
+            f"two-sided p = {self.p_two_sided:.3f}, one-sided p (B better) = {self.p_benefit:.3f} "
+            f"(the smallest possible is {self.smallest_p_two_sided:.3f})."
+        )
+
+    def to_dict(self) -> dict[str, float | int | bool | str]:
         return {
             "statistic": self.statistic,
             "p_two_sided": self.p_two_sided,
             "p_one_sided_benefit": self.p_benefit,
             "pairs_used": self.pairs_used,
             "assignments": self.assignments,
+            "smallest_p_two_sided": self.smallest_p_two_sided,
+            "smallest_p_one_sided_benefit": self.smallest_p_benefit,
+            "can_reach_0_05": self.can_reach,
+            "sentence": self.sentence(),
         }
+
+
+#: The conventional level the sentence compares the design's smallest p with.
+ALPHA = 0.05
+
+
+def pairs_to_reach(alpha: float = ALPHA) -> int:
+    """Fewest pairs whose smallest two-sided p (2 / 2^n) is at most ``alpha``."""
+    n = 1
+    while 2.0 / 2**n > alpha:
+        n += 1
+    return n
 
 
 def gehan_scores(lo: FloatArray, hi: FloatArray) -> FloatArray:
@@ -77,13 +120,25 @@ def randomisation_test(obs: pd.DataFrame, censored_outcome: bool, direction: int
     null = signs @ d
     observed = float(d.sum())
     tol = 1e-9 * max(1.0, abs(observed))
+    # The most extreme outcome the design allows (every pair favouring one condition).
+    extreme = float(np.abs(d).sum())
+    etol = 1e-9 * max(1.0, extreme)
     return RandomisationTest(
         statistic=observed,
         p_two_sided=float(np.mean(np.abs(null) >= abs(observed) - tol)),
         p_benefit=float(np.mean(null >= observed - tol)),
         pairs_used=int(d.size),
         assignments=int(signs.shape[0]),
+        smallest_p_two_sided=float(np.mean(np.abs(null) >= extreme - etol)),
+        smallest_p_benefit=float(np.mean(null >= extreme - etol)),
     )
 
 
-__all__ = ["RandomisationTest", "gehan_scores", "pair_differences", "randomisation_test"]
+__all__ = [
+    "ALPHA",
+    "RandomisationTest",
+    "gehan_scores",
+    "pair_differences",
+    "pairs_to_reach",
+    "randomisation_test",
+]

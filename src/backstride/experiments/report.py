@@ -77,6 +77,18 @@ def experiment_report_text(conn: Connection, user_id: int, experiment_id: int) -
     return report_text(exp, result)
 
 
+def _carryover_lines(exp: Experiment) -> list[str]:
+    """Whether this design's washout covers the remedy's expected carry-over (knowledge base)."""
+    remedy = service.resolve_remedy(exp.remedy)
+    if not remedy.known or remedy.carryover_days is None or exp.washout_days >= remedy.carryover_days:
+        return []
+    return [
+        f"{remedy.name} is expected to carry over for about {remedy.carryover_days} days after stopping, "
+        f"longer than this design's {exp.washout_days}-day washout: the periods mix the two conditions, "
+        "so the comparison may understate its effect"
+    ]
+
+
 def report_text(exp: Experiment, result: Analysis) -> str:
     spec = OUTCOME_SPECS[exp.outcome]
     adh = result.adherence
@@ -85,9 +97,9 @@ def report_text(exp: Experiment, result: Analysis) -> str:
         f"Design: {exp.pairs} randomised pairs of {exp.period_days}-day periods from {exp.start_date} "
         f"(order {_order(exp.sequence)}, seed {exp.seed}); "
         f"A = usual, B = {exp.remedy}; washout: first {exp.washout_days} days of each period left out.",
-        f"Primary outcome: {spec.label}.",
-        "Periods:",
     ]
+    lines += [f"Carry-over: {w}." for w in _carryover_lines(exp)]
+    lines += [f"Primary outcome: {spec.label}.", "Periods:"]
     for p in result.periods:
         summary = (
             _km(p["summary"])
@@ -118,10 +130,7 @@ def report_text(exp: Experiment, result: Analysis) -> str:
         )
     if result.randomisation is not None:
         r = result.randomisation
-        lines.append(
-            f"Randomisation test ({r.assignments} possible orders, {r.pairs_used} pairs): "
-            f"two-sided p = {r.p_two_sided:.3f}."
-        )
+        lines.append(r.sentence())
     lines.append(result.verdict_text)
     lines.append("This is what your own data show for you, with its uncertainty; it is not a diagnosis.")
     return "\n".join(lines)
@@ -242,10 +251,7 @@ def report_html(exp: Experiment, result: Analysis, obs: pd.DataFrame) -> str:
     rand = ""
     if result.randomisation is not None:
         r = result.randomisation
-        rand = (
-            f"<p>Randomisation test (all {r.assignments} possible orders of {r.pairs_used} pairs): "
-            f"two-sided p = {r.p_two_sided:.3f}, one-sided p (B better) = {r.p_benefit:.3f}.</p>"
-        )
+        rand = f"<p>{html.escape(r.sentence())}</p>"
     data_text = " ".join(t for t in text_lines if t.startswith(("Adherence", "Used")))
     head = (
         "<tr>"

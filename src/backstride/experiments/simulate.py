@@ -7,7 +7,17 @@ Each simulated runner follows a design of ``pairs`` block pairs (AB or BA at ran
 
 (e standard normal, or a standardised Gumbel for a Weibull onset when ``error="weibull"``); the run
 itself is log-normal around ``run_median_m``. A run that ends before T is pain-free (right-censored
-at its length). Runs in the washout days are dropped, as the analysis does. The analysis then goes
+at its length). Runs in the washout days are dropped, as the analysis does.
+
+A remedy can carry over (``carryover_days``): after a switch the previous period's condition still
+acts, fading out linearly over that many days while the new one fades in (an effect that outlasts
+stopping, and takes as long to build). The analysis does not know this; a washout at least as long as
+the carry-over removes it.
+
+From the command line, the chance of each verdict for one scenario (or the carry-over study):
+
+    python -m backstride.experiments.simulate --ratio 1.5 --carryover 5 --washout 2 --period 7
+    python -m backstride.experiments.simulate --carryover-study The analysis then goes
 through the very same code as a real experiment (:func:`backstride.experiments.analysis.summarise`
 and :func:`backstride.experiments.verdict.decide`).
 """
@@ -42,6 +52,7 @@ class Setting:
     ratio: float = 1.0
     trend: float = 0.0
     error: str = "normal"
+    carryover_days: int = 0
 
 
 def _errors(rng: np.random.Generator, shape: tuple[int, ...], kind: str) -> np.ndarray:
@@ -70,7 +81,14 @@ def simulate_batch(setting: Setting, n: int, seed: int) -> tuple[Batch, Prior]:
     total = periods * L
     t = (day + 0.5) / total - 0.5
     eps = _errors(rng, (n, periods, k), setting.error)
-    log_t = math.log(setting.median_onset_m) + math.log(setting.ratio) * B + setting.trend * t
+    # What the runner's body responds to: the previous period's condition fades out linearly over
+    # the carry-over days after a switch (and the new one fades in).
+    prev_b = np.concatenate([is_b[:, :1], is_b[:, :-1]], axis=1)
+    fading = np.clip(1.0 - (day_in + 0.5) / max(setting.carryover_days, 1e-9), 0.0, 1.0)
+    if setting.carryover_days == 0:
+        fading = np.zeros_like(fading)
+    acting = fading * prev_b[:, :, None] + (1.0 - fading) * B
+    log_t = math.log(setting.median_onset_m) + math.log(setting.ratio) * acting + setting.trend * t
     log_t = log_t + setting.sigma * eps
     log_d = math.log(setting.run_median_m) + setting.run_sigma * rng.standard_normal((n, periods, k))
     pain = log_t <= log_d
@@ -102,4 +120,80 @@ def run_study(setting: Setting, n: int, seed: int, draws: int = 1000) -> tuple[E
     return summaries, summaries.verdicts()
 
 
-__all__ = ["Setting", "run_study", "simulate_batch"]
+def verdict_rates(setting: Setting, n: int, seed: int) -> dict[str, float]:
+    """The share of each verdict over ``n`` simulated experiments."""
+    from backstride.experiments.verdict import VERDICTS
+
+    _, verdicts = run_study(setting, n, seed)
+    found = np.array(verdicts)
+    return {v: float(np.mean(found == v)) for v in VERDICTS}
+
+
+def carryover_study(n: int = 600, seed: int = 202, carryover: int = 5) -> list[tuple[str, Setting, float]]:
+    """Benefit detection for a true 50% longer pain-free distance: no carry-over; a ``carryover``-day
+    carry-over with the old fixed 2-day washout; and with the design sized from the carry-over
+    (:meth:`backstride.plan.knowledge.ExperimentDef.design`)."""
+    from backstride.plan.knowledge import ExperimentDef
+
+    period, washout = ExperimentDef(
+        testable=True, period_days=7, carryover_days=carryover, outcome="onset", how="-"
+    ).design()
+    per_week = 4
+    rows = [
+        ("no carry-over, 7-day periods, 2-day washout", Setting(ratio=1.5)),
+        (
+            f"{carryover}-day carry-over, 7-day periods, 2-day washout",
+            Setting(ratio=1.5, carryover_days=carryover),
+        ),
+        (
+            f"{carryover}-day carry-over, {period}-day periods, {washout}-day washout (sized from it)",
+            Setting(
+                ratio=1.5,
+                carryover_days=carryover,
+                period_days=period,
+                washout_days=washout,
+                runs_per_period=round(per_week * period / 7),
+            ),
+        ),
+    ]
+    return [(label, s, verdict_rates(s, n, seed)["benefit"]) for label, s in rows]
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m backstride.experiments.simulate",
+        description="Verdicts of simulated n-of-1 experiments with a known truth.",
+    )
+    parser.add_argument("--ratio", type=float, default=1.5, help="true ratio of pain-free distance, B/A")
+    parser.add_argument("--pairs", type=int, default=4)
+    parser.add_argument("--period", type=int, default=7, help="days per period")
+    parser.add_argument("--washout", type=int, default=2, help="days left out at the start of a period")
+    parser.add_argument("--carryover", type=int, default=0, help="true carry-over in days")
+    parser.add_argument("--runs-per-week", type=float, default=4.0)
+    parser.add_argument("-n", type=int, default=600, help="simulated experiments")
+    parser.add_argument("--seed", type=int, default=202)
+    parser.add_argument("--carryover-study", action="store_true", help="before/after sizing the washout")
+    args = parser.parse_args(argv)
+    if args.carryover_study:
+        for label, _, rate in carryover_study(args.n, args.seed, args.carryover or 5):
+            print(f"{rate:6.1%}  benefit detected: {label} (n = {args.n}, true ratio 1.5)")
+        return
+    setting = Setting(
+        pairs=args.pairs,
+        period_days=args.period,
+        washout_days=args.washout,
+        runs_per_period=max(1, round(args.runs_per_week * args.period / 7)),
+        ratio=args.ratio,
+        carryover_days=args.carryover,
+    )
+    for verdict, share in verdict_rates(setting, args.n, args.seed).items():
+        print(f"{share:6.1%}  {verdict}")
+
+
+__all__ = ["Setting", "carryover_study", "main", "run_study", "simulate_batch", "verdict_rates"]
+
+
+if __name__ == "__main__":
+    main()

@@ -12,8 +12,14 @@ Rules, in order:
 4. The rest are ranked by strength of evidence first, then by how strongly the runner's own data point at
    them, then by how many signals point at them; a remedy already being done without improvement
    comes after an untried one of the same rank.
-5. The experiment is the remedy whose effect is quickest to test (7-day periods) and which the runner's
-   data point at most; a remedy already being done is a good candidate (does it help?).
+5. The experiment is a remedy that can be tested in periods of at most two weeks (its washout sized
+   from its expected carry-over) and which the runner's data point at most; among those, the quickest
+   design; a remedy already being done is a good candidate (does it help?).
+6. A remedy the knowledge base advises against under one of the runner's self-test flags (for example
+   hanging knee raises when the hip flexors screen short) comes after the others, with what to do
+   instead.
+7. The referral finding (:mod:`backstride.plan.referral`) travels with the plan: a severe or
+   persistent exertional pump deserves a sports physician's opinion.
 
 Nothing is treatment: the wording is "try", "associated with", and every item says why.
 """
@@ -24,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from backstride.plan.inputs import PlanInputs
-from backstride.plan.knowledge import EVIDENCE_RANK, SIGNAL_RANK, Remedy, knowledge_base
+from backstride.plan.knowledge import EVIDENCE_RANK, SIGNAL_RANK, Remedy, evidence_words, knowledge_base
+from backstride.plan.referral import Referral
 from backstride.plan.schedule import Schedule, SessionSpec, build_schedule
 from backstride.plan.screens import banner
 
@@ -35,11 +42,14 @@ DISCLAIMER = (
     "findings from your data are associations with uncertainty. Check new exercise with a clinician if "
     "you are unsure."
 )
+EXPERIMENT_PAIRS = 3
 EXPERIMENT_DESIGN = (
-    "3 pairs of 7-day periods; within each pair the order A (as usual) and B (with it) is random "
-    "(for example AB|BA|AB); {washout}compare {outcome} between A and B, and report the probability of a "
-    "meaningful improvement."
+    "{pairs} pairs of {period}-day periods; within each pair the order A (as usual) and B (with it) is "
+    "random (for example AB|BA|AB); {washout}compare {outcome} between A and B, and report the "
+    "probability of a meaningful improvement."
 )
+#: The longest period the plan suggests for its experiment.
+MAX_EXPERIMENT_PERIOD = 14
 NEEDS_SCREEN = "Answer the red-flag screen first (backstride screen): advice comes after the safety check."
 TRENDS_NOT_IMPROVING = frozenset({"trend_flat", "trend_worsening"})
 
@@ -70,6 +80,12 @@ class PlanItem:
     contraindications: list[str]
     tried: bool
     note: str = ""
+    grade_note: str = ""
+    harm: str = ""
+
+    @property
+    def evidence_words(self) -> str:
+        return evidence_words(self.evidence_strength)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +95,8 @@ class PlanItem:
             "triggers": [t.as_dict() for t in self.triggers],
             "evidence": {
                 "strength": self.evidence_strength,
+                "words": self.evidence_words,
+                "grade_note": self.grade_note,
                 "summary": self.evidence_summary,
                 "sources": self.sources,
             },
@@ -86,6 +104,7 @@ class PlanItem:
             "dose": self.dose,
             "progression": self.progression,
             "contraindications": self.contraindications,
+            "harm": self.harm,
             "tried": self.tried,
             "note": self.note,
         }
@@ -102,6 +121,8 @@ class Experiment:
     pairs: int
     outcome: str
     how: str
+    carryover_days: int = 0
+    harm: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -112,8 +133,10 @@ class Experiment:
             "pairs": self.pairs,
             "period_days": self.period_days,
             "washout_days": self.washout_days,
+            "carryover_days": self.carryover_days,
             "outcome": self.outcome,
             "how": self.how,
+            "harm": self.harm,
         }
 
 
@@ -128,6 +151,8 @@ class Plan:
     schedule: Schedule | None = None
     experiment: Experiment | None = None
     notes: list[str] = field(default_factory=list)
+    referral: Referral | None = None
+    unit: str = "km"
 
     @property
     def withheld(self) -> bool:
@@ -146,6 +171,8 @@ class Plan:
             "schedule": None if self.schedule is None else self.schedule.as_dict(),
             "experiment": None if self.experiment is None else self.experiment.as_dict(),
             "notes": list(self.notes),
+            "referral": None if self.referral is None else self.referral.as_dict(),
+            "unit": self.unit,
         }
 
 
@@ -194,6 +221,8 @@ def _item(remedy: Remedy, triggers: list[Trigger], tried: bool, note: str) -> Pl
         contraindications=list(remedy.contraindications),
         tried=tried,
         note=note,
+        grade_note=remedy.evidence.grade_note,
+        harm=remedy.harm,
     )
 
 
@@ -201,7 +230,8 @@ def rank_items(inputs: PlanInputs) -> tuple[list[PlanItem], list[PlanItem]]:
     """(recommended, set aside), each in rank order (see the module docstring)."""
     kb = knowledge_base()
     not_improving = any(f.kind in TRENDS_NOT_IMPROVING for f in inputs.findings)
-    keyed: list[tuple[tuple[int, int, int, int, str], PlanItem]] = []
+    flags = {f.id: f for f in inputs.self_test_flags}
+    keyed: list[tuple[tuple[int, int, int, int, int, str], PlanItem]] = []
     for remedy_id, triggers in _triggers(inputs).items():
         remedy = kb.remedy(remedy_id)
         tried = remedy_id in inputs.tried_routines
@@ -212,7 +242,13 @@ def rank_items(inputs: PlanInputs) -> tuple[list[PlanItem], list[PlanItem]]:
             if stale
             else ("You already do this: keep going." if tried else "")
         )
+        avoid = [flags[f] for f in remedy.avoid_if_flags if f in flags]
+        if avoid:
+            note = (
+                f"Not advised for you now: {avoid[0].reason}. Do {remedy.instead} instead. " + note
+            ).strip()
         key = (
+            1 if avoid else 0,
             -EVIDENCE_RANK[remedy.evidence.strength],
             -_signal(triggers),
             -len(triggers),
@@ -229,39 +265,50 @@ def rank_items(inputs: PlanInputs) -> tuple[list[PlanItem], list[PlanItem]]:
 def choose_experiment(inputs: PlanInputs, items: list[PlanItem], aside: list[PlanItem]) -> Experiment | None:
     """One n-of-1 experiment: a quick-acting, testable remedy the data point at (tried ones preferred)."""
     kb = knowledge_base()
-    candidates: list[tuple[tuple[int, int, int, int], PlanItem]] = []
+    candidates: list[tuple[tuple[int, int, int, int, int], PlanItem]] = []
     for position, item in enumerate(items + aside):
         spec = kb.remedy(item.remedy).experiment
-        if not spec.testable or spec.period_days > 7:
+        period, _ = spec.design()
+        if not spec.testable or period > MAX_EXPERIMENT_PERIOD:
             continue
         finding = max((SIGNAL_RANK[t.strength] for t in item.triggers if t.type == "finding"), default=0)
         candidates.append(
-            ((-finding, 0 if item.tried else 1, -EVIDENCE_RANK[item.evidence_strength], position), item)
+            (
+                (-finding, 0 if item.tried else 1, period, -EVIDENCE_RANK[item.evidence_strength], position),
+                item,
+            )
         )
     if not candidates:
         return None
     item = min(candidates, key=lambda kv: kv[0])[1]
-    spec = kb.remedy(item.remedy).experiment
+    remedy = kb.remedy(item.remedy)
+    spec = remedy.experiment
+    period, washout = spec.design()
     why = item.reason
     if item.tried:
         why = f"you already do it, so find out whether it helps you; {why}"
+    if washout:
+        carry = (
+            f"its effect may last about {spec.carryover_days} day{'s' if spec.carryover_days != 1 else ''} "
+            f"after stopping, so ignore the first {washout} day{'s' if washout != 1 else ''} of each period "
+            "(washout); "
+        )
+    else:
+        carry = "it acts at once and wears off the same day, so no washout is needed; "
     return Experiment(
         remedy=item.remedy,
         name=item.name,
         why=why,
         design=EXPERIMENT_DESIGN.format(
-            washout=(
-                f"ignore the first {spec.washout_days} day(s) of each period as washout; "
-                if spec.washout_days
-                else ""
-            ),
-            outcome=spec.outcome,
+            pairs=EXPERIMENT_PAIRS, period=period, washout=carry, outcome=spec.outcome
         ),
-        period_days=7,
-        washout_days=spec.washout_days,
-        pairs=3,
+        period_days=period,
+        washout_days=washout,
+        pairs=EXPERIMENT_PAIRS,
         outcome=spec.outcome,
         how=spec.how,
+        carryover_days=spec.carryover_days,
+        harm=remedy.harm,
     )
 
 
@@ -277,16 +324,17 @@ def _sessions(items: list[PlanItem], limit: int = 3) -> list[SessionSpec]:
     return out
 
 
-def build_plan(inputs: PlanInputs) -> Plan:
-    """The plan for one runner (see the module docstring for the rules)."""
+def build_plan(inputs: PlanInputs, *, unit: str = "km", referral: Referral | None = None) -> Plan:
+    """The plan for one runner (see the module docstring for the rules); distances in its text are in
+    ``unit`` (``mi`` or ``km``). The referral finding travels with the plan, withheld or not."""
     screen = inputs.screen
     screen_dict = None if screen is None else screen.as_dict()
     if screen is None:
-        return Plan("needs_screen", NEEDS_SCREEN, "", None)
+        return Plan("needs_screen", NEEDS_SCREEN, "", None, referral=referral, unit=unit)
     open_banner = banner(screen) if screen.assessed_at is None else ""
     if screen.urgency == "emergency" and screen.assessed_at is None:
         message = f"{screen.message} {screen.what_to_do}"
-        return Plan("withheld", message, open_banner, screen_dict)
+        return Plan("withheld", message, open_banner, screen_dict, referral=referral, unit=unit)
     items, aside = rank_items(inputs)
     notes: list[str] = []
     if screen.urgency == "urgent" and screen.assessed_at is None:
@@ -300,9 +348,13 @@ def build_plan(inputs: PlanInputs) -> Plan:
             goal_date=inputs.goal_date,
             pain_free_median_m=inputs.pain_free_median_m,
             sessions=_sessions(items),
+            unit=unit,
         )
     else:
-        notes.append("Set a goal (backstride plan --goal 3mi --by 2025-06-01) to get a weekly schedule.")
+        example = "3mi" if unit == "mi" else "5km"
+        notes.append(
+            f"Set a goal (backstride plan --goal {example} --by YYYY-MM-DD) to get a weekly schedule."
+        )
     if not inputs.self_test_flags:
         notes.append("No self-test flags yet: backstride test shows the tests that sharpen this plan.")
     message = "What to try, in order of evidence, with the reason for each."
@@ -316,4 +368,6 @@ def build_plan(inputs: PlanInputs) -> Plan:
         schedule,
         choose_experiment(inputs, items, aside),
         notes,
+        referral,
+        unit,
     )

@@ -42,8 +42,28 @@ def _shown(ci_low: float | None, ci_high: float | None, q_value: float | None, h
     return ci_low > 1.0 if harmful_above else ci_high < 1.0
 
 
-def plan_findings(findings: Findings, goal_distance_m: float | None = None) -> list[Finding]:
-    """The plan's findings from one runner's analysis (empty when there is too little data)."""
+def _trend_detail(findings: Findings, way: str, unit: str) -> str:
+    """The trend in the runner's unit (the analysis words it in metres)."""
+    from backstride.units import format_distance
+
+    trend = findings.trend
+    split = "" if trend.split is None else f" {trend.split:%Y-%m-%d}"
+    p = trend.comparison.p_value if trend.comparison is not None else None
+    test = "" if p is None else f" (log-rank p = {'<0.001' if p < 0.001 else f'{p:.3f}'})"
+    return (
+        f"pain-free distance {way}: median {format_distance(trend.earlier_median_m, unit)} before{split}, "
+        f"{format_distance(trend.later_median_m, unit)} since{test}"
+    )
+
+
+def plan_findings(
+    findings: Findings, goal_distance_m: float | None = None, unit: str = "km"
+) -> list[Finding]:
+    """The plan's findings from one runner's analysis (empty when there is too little data); distances
+    in their sentences are in ``unit``."""
+    from backstride.analysis.results import fmt_ratio
+    from backstride.units import format_distance
+
     out: list[Finding] = []
     if not findings.enough_data:
         return out
@@ -64,9 +84,16 @@ def plan_findings(findings: Findings, goal_distance_m: float | None = None) -> l
                 continue
             if term.ci_low is not None and term.ci_low > 1.0:
                 strength = classify_strength(term.ci_low, term.ci_high, term.p_value)
+                # A rate ratio is the same per mile or per km: say it in the runner's unit.
+                per = "mile" if unit == "mi" else "km"
+                ci = (
+                    ""
+                    if term.ci_high is None
+                    else f" (95% CI {fmt_ratio(term.ci_low)}-{fmt_ratio(term.ci_high)})"
+                )
                 detail = (
-                    term.sentence or f"onsets per km {term.label}: rate ratio {term.rate_ratio:.1f}"
-                ).rstrip(".")
+                    f"Onsets are about {fmt_ratio(term.rate_ratio)}x as likely per {per} {term.label}{ci}"
+                )
                 out.append(Finding("descent_effect", strength, detail, term.rate_ratio))
     trend = findings.trend
     if trend.earlier_median_m and trend.later_median_m:
@@ -74,17 +101,19 @@ def plan_findings(findings: Findings, goal_distance_m: float | None = None) -> l
         p = trend.comparison.p_value if trend.comparison is not None else None
         if ratio < WORSENING_RATIO:
             strength = "moderate" if p is not None and p < 0.05 else "weak"
-            out.append(Finding("trend_worsening", strength, trend.sentence.rstrip("."), ratio))
+            out.append(
+                Finding("trend_worsening", strength, _trend_detail(findings, "getting shorter", unit), ratio)
+            )
         elif ratio < FLAT_RATIO:
-            out.append(Finding("trend_flat", "weak", trend.sentence.rstrip("."), ratio))
+            out.append(Finding("trend_flat", "weak", _trend_detail(findings, "not improving", unit), ratio))
     median = findings.pain_free.median_m
     if goal_distance_m and median is not None and median < SHORT_OF_GOAL * goal_distance_m:
         out.append(
             Finding(
                 "short_pain_free_distance",
                 "moderate",
-                f"median pain-free distance {median / 1000:.1f} km, short of the goal of "
-                f"{goal_distance_m / 1000:.1f} km",
+                f"median pain-free distance {format_distance(median, unit)}, short of the goal of "
+                f"{format_distance(goal_distance_m, unit)}",
                 median,
             )
         )
@@ -92,20 +121,29 @@ def plan_findings(findings: Findings, goal_distance_m: float | None = None) -> l
 
 
 def plan_for_user(
-    conn: Connection, user_id: int, today: date | None = None, findings: Findings | None = None
+    conn: Connection,
+    user_id: int,
+    today: date | None = None,
+    findings: Findings | None = None,
+    unit: str | None = None,
 ) -> Plan:
-    """The runner's plan from everything stored: the screen, self-tests, goal, routines and the
-    analysis findings (computed here unless given)."""
+    """The runner's plan from everything stored: the screen, self-tests, goal, routines, the analysis
+    findings (computed here unless given) and the referral finding; text in ``unit`` (default: the
+    runner's stored preference)."""
     from backstride.analysis.findings import analyze_user
+    from backstride.plan.referral import referral_for_user
+    from backstride.store.prefs import get_pref
 
+    unit = unit or get_pref(conn, user_id, "units")
     goal_m, _ = get_goal(conn, user_id)
     if findings is None:
         findings = analyze_user(conn, user_id, target_m=goal_m)
     inputs = build_inputs(
         conn,
         user_id,
-        findings=plan_findings(findings, goal_m),
+        findings=plan_findings(findings, goal_m, unit),
         today=today,
         pain_free_median_m=findings.pain_free.median_m,
     )
-    return build_plan(inputs)
+    referral = referral_for_user(conn, user_id, inputs.today, unit)
+    return build_plan(inputs, unit=unit, referral=referral)

@@ -18,10 +18,10 @@ from sqlalchemy import Connection, select
 from backstride.errors import ValidationError
 from backstride.plan import screens as screen_store
 from backstride.plan import selftests
+from backstride.plan.history import RecentRun, load_recent_runs
 from backstride.plan.knowledge import FINDING_KINDS, knowledge_base
 from backstride.plan.redflags import ScreenResult
 from backstride.plan.selftests import TestFlag
-from backstride.store.activities import list_activities
 from backstride.store.plan_schema import plan_goals
 
 Strength = Literal["strong", "moderate", "weak"]
@@ -51,12 +51,6 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "strength": self.strength, "detail": self.detail, "value": self.value}
-
-
-@dataclass(frozen=True)
-class RecentRun:
-    day: date
-    distance_m: float
 
 
 @dataclass(frozen=True)
@@ -197,10 +191,16 @@ def get_goal(conn: Connection, user_id: int) -> tuple[float | None, date | None]
     return (None, None) if row is None else (float(row.distance_m), row.target_date)
 
 
-def set_goal(conn: Connection, user_id: int, distance_m: float, target_date: date | None) -> None:
-    """Store the goal: run ``distance_m`` metres pain-free, optionally by ``target_date``."""
+def set_goal(
+    conn: Connection, user_id: int, distance_m: float, target_date: date | None, today: date | None = None
+) -> None:
+    """Store the goal: run ``distance_m`` metres pain-free, optionally by ``target_date`` (not in the
+    past: ``today`` defaults to the UTC date)."""
     if not distance_m > 0:
         raise ValidationError("the goal distance must be more than zero")
+    day = today or datetime.now(UTC).date()
+    if target_date is not None and target_date < day:
+        raise ValidationError(f"the goal date {target_date.isoformat()} is in the past: give a later date")
     conn.execute(plan_goals.delete().where(plan_goals.c.user_id == user_id))
     conn.execute(
         plan_goals.insert().values(
@@ -210,10 +210,9 @@ def set_goal(conn: Connection, user_id: int, distance_m: float, target_date: dat
 
 
 def recent_runs(conn: Connection, user_id: int, today: date, days: int = 60) -> list[RecentRun]:
-    since = datetime.combine(today - timedelta(days=days), datetime.min.time(), tzinfo=UTC)
-    until = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    rows = list_activities(conn, user_id, sport="running", since=since, until=until)
-    return [RecentRun(r["start_utc"].date(), float(r["distance_m"])) for r in rows if r["distance_m"]]
+    """Runs of the ``days`` days up to ``today`` with their confirmed pain reports
+    (:func:`backstride.plan.history.load_recent_runs`)."""
+    return load_recent_runs(conn, user_id, today, days)
 
 
 def build_inputs(

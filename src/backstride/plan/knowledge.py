@@ -2,9 +2,11 @@
 
 ``sources.yaml`` lists every source (from DOMAIN.md) a file may cite; ``red_flags.yaml`` the screen;
 ``self_tests.yaml`` the self-tests, their norms and flags; ``remedies.yaml`` the remedies, each with what
-the forum says, what the evidence says (strength and sources), dose, progression, what it targets,
-contraindications and how to test it as an n-of-1 experiment. :func:`knowledge_base` loads them once and
-checks the cross-references (unknown sources, flags or finding kinds fail loudly).
+the forum says, what the evidence says (strength, why that grade, sources), dose, progression, what it
+targets, contraindications, what would count as harm, and how to test it as an n-of-1 experiment (with
+its expected carry-over, from which the washout is sized: :meth:`ExperimentDef.design`).
+:func:`knowledge_base` loads them once and checks the cross-references (unknown sources, flags or
+finding kinds fail loudly).
 """
 
 from __future__ import annotations
@@ -24,6 +26,18 @@ SignalStrength = Literal["strong", "moderate", "weak"]
 
 #: Rank of a remedy's evidence: higher is stronger. "against" means trials found no benefit.
 EVIDENCE_RANK: dict[str, int] = {"moderate": 3, "low": 2, "very_low": 1, "against": 0}
+#: The one mapping from an evidence grade to the words shown to people (CLI, web, report).
+EVIDENCE_WORDS: dict[str, str] = {
+    "moderate": "moderate",
+    "low": "low",
+    "very_low": "very low",
+    "against": "against it (trials found no benefit)",
+}
+#: Days analysed in every experiment period after its washout (7-day periods with a 2-day washout, the
+#: design the verdict thresholds were calibrated on, analyse 5).
+ANALYSED_DAYS = 5
+#: The shortest period suggested, so that periods follow the week when the carry-over allows it.
+MIN_PERIOD_DAYS = 7
 #: Rank of how strongly a runner's data point at something (a finding or a self-test flag).
 SIGNAL_RANK: dict[str, int] = {"strong": 3, "moderate": 2, "weak": 1}
 
@@ -91,12 +105,25 @@ class FieldDef(_Strict):
     max: float = 1.0
 
 
+Op = Literal[">=", ">", "<", "<="]
+
+
+class Condition(_Strict):
+    metric: str
+    op: Op
+    threshold: float
+
+
 class FlagRule(_Strict):
-    """The flag is raised when ANY of ``metrics`` (field keys or derived metrics) satisfies op threshold."""
+    """The flag is raised when ANY of ``metrics`` (field keys or derived metrics) satisfies op threshold
+    and every condition in ``requires`` holds too. ``threshold_female`` replaces ``threshold`` when the
+    test's ``female`` answer is yes (norms that differ by sex)."""
 
     metrics: list[str] = Field(min_length=1)
-    op: Literal[">=", ">", "<", "<="]
+    op: Op
     threshold: float
+    threshold_female: float | None = None
+    requires: list[Condition] = []
 
 
 class FlagDef(_Strict):
@@ -126,7 +153,18 @@ class SelfTestFile(_Strict):
 class Evidence(_Strict):
     summary: str = Field(min_length=20)
     strength: EvidenceStrength
+    #: Why this grade: in particular when the evidence is indirect (another condition or population).
+    grade_note: str = Field(min_length=10)
     sources: list[str] = Field(min_length=1)
+
+    @property
+    def words(self) -> str:
+        return evidence_words(self.strength)
+
+
+def evidence_words(strength: str) -> str:
+    """An evidence grade in words (``very_low`` -> ``very low``), from :data:`EVIDENCE_WORDS`."""
+    return EVIDENCE_WORDS.get(strength, strength.replace("_", " "))
 
 
 class Targets(_Strict):
@@ -136,13 +174,27 @@ class Targets(_Strict):
 
 
 class ExperimentDef(_Strict):
-    """How to test a remedy in one runner. ``period_days`` 0 means it is too slow for short periods."""
+    """How to test a remedy in one runner. ``period_days`` 0 means it is too slow for short periods.
+
+    ``carryover_days`` is how long the remedy's effect is expected to last after stopping: the washout
+    (days left out at the start of every period) covers it, and each period keeps
+    :data:`ANALYSED_DAYS` days after the washout (:meth:`design`)."""
 
     testable: bool
     period_days: int = Field(ge=0, le=42)
-    washout_days: int = Field(ge=0, le=14)
+    carryover_days: int = Field(ge=0, le=60)
     outcome: str
     how: str
+
+    @property
+    def washout_days(self) -> int:
+        return self.carryover_days
+
+    def design(self) -> tuple[int, int]:
+        """(period days, washout days) that separate the carry-over: the washout covers it and
+        :data:`ANALYSED_DAYS` days of each period are left to analyse."""
+        washout = self.carryover_days
+        return max(self.period_days, MIN_PERIOD_DAYS, washout + ANALYSED_DAYS), washout
 
 
 class SessionDef(_Strict):
@@ -174,6 +226,11 @@ class Remedy(_Strict):
     progression: str
     targets: Targets
     contraindications: list[str] = Field(min_length=1)
+    #: What would count as harm while trying it (stop; in an experiment it counts against the remedy).
+    harm: str = Field(min_length=10)
+    #: Self-test flags under which this remedy is not advised, and what to do instead.
+    avoid_if_flags: list[str] = []
+    instead: str = ""
     experiment: ExperimentDef
     session: SessionDef | None = None
     routines: list[str] = []
@@ -201,7 +258,7 @@ class KnowledgeBase(_Strict):
         flags = self.flag_ids
         _unique([r.id for r in self.remedies.remedies], "remedy")
         for r in self.remedies.remedies:
-            bad = sorted(set(r.targets.self_test_flags) - flags)
+            bad = sorted((set(r.targets.self_test_flags) | set(r.avoid_if_flags)) - flags)
             if bad:
                 raise ValueError(f"remedy {r.id}: unknown self-test flags {bad}")
             bad = sorted(set(r.targets.findings) - set(FINDING_KINDS))
@@ -209,6 +266,8 @@ class KnowledgeBase(_Strict):
                 raise ValueError(f"remedy {r.id}: unknown finding kinds {bad}")
             if r.experiment.testable and r.experiment.period_days == 0:
                 raise ValueError(f"remedy {r.id}: a testable experiment needs period_days")
+            if r.avoid_if_flags and not r.instead:
+                raise ValueError(f"remedy {r.id}: avoid_if_flags needs 'instead' (what to do instead)")
         return self
 
     @property

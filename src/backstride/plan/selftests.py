@@ -2,10 +2,13 @@
 flags, and the stored history.
 
 Holds are in seconds, angles in degrees, bridges in reps; yes/no answers are stored as 1.0 / 0.0. The
-McGill battery's three balance ratios are derived here: flexor/extensor, ``|1 - right/left|`` for the
-side bridges, and the mean side bridge over the extensor hold. Norms marked unverified in DOMAIN.md are
-shown as provisional (``norm_verified`` false). Several tests are weak screens: a flag is a reason to
-look, not a finding about the body.
+McGill battery's balance measures are derived here: flexor/extensor, the right-left side bridge
+difference (relative to the longer side, and in seconds), and the mean side bridge over the extensor
+hold. Norms the cited source does not hold are shown as provisional (``verified`` false). Several tests
+are weak screens: a flag is a reason to look, not a finding about the body.
+
+Knee angles in the modified Thomas test are knee flexion (0 = straight). Results stored before that
+(``knee_left_deg``/``knee_right_deg``, an angle with 180 = straight) are read as flexion = 180 - angle.
 """
 
 from __future__ import annotations
@@ -39,8 +42,16 @@ def _ratio(num: float | None, den: float | None) -> float | None:
 
 
 def _side_asymmetry(v: Mapping[str, float]) -> float | None:
-    r = _ratio(v.get("side_right_s"), v.get("side_left_s"))
-    return None if r is None else abs(1.0 - r)
+    """|right - left| over the longer side: the same whichever side is weaker."""
+    right, left = v.get("side_right_s"), v.get("side_left_s")
+    if right is None or left is None or max(right, left) <= 0:
+        return None
+    return abs(right - left) / max(right, left)
+
+
+def _side_difference(v: Mapping[str, float]) -> float | None:
+    right, left = v.get("side_right_s"), v.get("side_left_s")
+    return None if right is None or left is None else abs(right - left)
 
 
 def _side_extensor(v: Mapping[str, float]) -> float | None:
@@ -54,6 +65,7 @@ def _side_extensor(v: Mapping[str, float]) -> float | None:
 DERIVED: dict[str, Callable[[Mapping[str, float]], float | None]] = {
     "flexor_extensor_ratio": lambda v: _ratio(v.get("flexor_s"), v.get("extensor_s")),
     "side_bridge_asymmetry": _side_asymmetry,
+    "side_bridge_difference_s": _side_difference,
     "side_bridge_extensor_ratio": _side_extensor,
 }
 
@@ -138,21 +150,46 @@ def validate_values(test: SelfTestDef, values: Mapping[str, float]) -> dict[str,
     return out
 
 
+#: Fields renamed since results were stored: old key -> (new key, conversion of the stored value).
+LEGACY_FIELDS: dict[str, dict[str, tuple[str, Callable[[float], float]]]] = {
+    "thomas": {
+        "knee_left_deg": ("knee_flexion_left_deg", lambda angle: 180.0 - angle),
+        "knee_right_deg": ("knee_flexion_right_deg", lambda angle: 180.0 - angle),
+    },
+}
+
+
+def upgrade_stored(test_id: str, values: Mapping[str, float]) -> dict[str, float]:
+    """Stored values under today's field keys (see :data:`LEGACY_FIELDS`)."""
+    renames = LEGACY_FIELDS.get(test_id, {})
+    out: dict[str, float] = {}
+    for key, value in values.items():
+        new_key, convert = renames.get(key, (key, float))
+        out[new_key] = convert(float(value))
+    return out
+
+
+def _threshold(spec: FlagDef, metrics: Mapping[str, float]) -> float:
+    if spec.rule.threshold_female is not None and metrics.get("female") == 1.0:
+        return spec.rule.threshold_female
+    return spec.rule.threshold
+
+
 def _flag(test: SelfTestDef, spec: FlagDef, metrics: Mapping[str, float]) -> TestFlag | None:
     op = _OPS[spec.rule.op]
-    hits = [
-        (m, metrics[m]) for m in spec.rule.metrics if m in metrics and op(metrics[m], spec.rule.threshold)
-    ]
+    threshold = _threshold(spec, metrics)
+    hits = [(m, metrics[m]) for m in spec.rule.metrics if m in metrics and op(metrics[m], threshold)]
+    for cond in spec.rule.requires:
+        if cond.metric not in metrics or not _OPS[cond.op](metrics[cond.metric], cond.threshold):
+            return None
     if not hits:
         return None
     # The worst value: the furthest past the threshold.
-    worst_metric, worst = max(hits, key=lambda mv: abs(mv[1] - spec.rule.threshold))
-    reason = spec.text.format(value=worst)
+    worst_metric, worst = max(hits, key=lambda mv: abs(mv[1] - threshold))
+    reason = spec.text.format(value=worst, threshold=threshold)
     if not spec.verified:
         reason += " (threshold unverified)"
-    return TestFlag(
-        spec.id, test.id, worst_metric, worst, spec.rule.threshold, spec.strength, spec.verified, reason
-    )
+    return TestFlag(spec.id, test.id, worst_metric, worst, threshold, spec.strength, spec.verified, reason)
 
 
 def evaluate(test_id: str, values: Mapping[str, float]) -> TestResult:
@@ -162,7 +199,8 @@ def evaluate(test_id: str, values: Mapping[str, float]) -> TestResult:
     derived = {name: v for name, fn in DERIVED.items() if (v := fn(clean)) is not None}
     metrics = {**clean, **derived}
     flags = [f for spec in test.flags if (f := _flag(test, spec, metrics)) is not None]
-    relevant = {k: v for k, v in derived.items() if any(k in s.rule.metrics for s in test.flags)}
+    used = {m for s in test.flags for m in [*s.rule.metrics, *(c.metric for c in s.rule.requires)]}
+    relevant = {k: v for k, v in derived.items() if k in used}
     return TestResult(test.id, clean, relevant, flags)
 
 
@@ -202,7 +240,7 @@ def history(conn: Connection, user_id: int, test_id: str | None = None) -> list[
     rows = conn.execute(query.order_by(self_test_results.c.taken_at, self_test_results.c.id))
     out: list[TestResult] = []
     for row in rows:
-        r = evaluate(row.test, json.loads(row.values))
+        r = evaluate(row.test, upgrade_stored(row.test, json.loads(row.values)))
         when = row.taken_at if row.taken_at.tzinfo else row.taken_at.replace(tzinfo=UTC)
         out.append(TestResult(r.test, r.values, r.derived, r.flags, when, row.notes, int(row.id)))
     return out

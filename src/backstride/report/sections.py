@@ -47,9 +47,12 @@ def red_flag_section(conn: Connection, user_id: int) -> dict[str, Any]:
     return {"status": "clear", "text": f"Last red-flag screen ({when}): no red flags open."}
 
 
-def plan_section(conn: Connection, user_id: int, findings: Findings) -> dict[str, Any]:
-    """The plan (issue 6) from the same findings the report shows (withheld when a flag is open)."""
-    return plan_for_user(conn, user_id, findings=findings).as_dict()
+def plan_section(
+    conn: Connection, user_id: int, findings: Findings, unit: str | None = None
+) -> dict[str, Any]:
+    """The plan (issue 6) from the same findings the report shows (withheld when a flag is open), in
+    the report's unit, with the referral finding."""
+    return plan_for_user(conn, user_id, findings=findings, unit=unit).as_dict()
 
 
 def experiments_section(conn: Connection, user_id: int) -> list[Markup]:
@@ -61,7 +64,7 @@ def experiments_section(conn: Connection, user_id: int) -> list[Markup]:
 
 
 def runners_like_you_section(conn: Connection, user_id: int) -> Markup | None:
-    """"Runners like you" from the pooled evidence, when a pool is configured (``BACKSTRIDE_POOL`` or
+    """ "Runners like you" from the pooled evidence, when a pool is configured (``BACKSTRIDE_POOL`` or
     the pool folder in the data directory holds bundles); ``None`` otherwise. Nothing leaves the
     machine: the runner's bundle is built in memory and compared with the local pool."""
     from backstride.pool.store import Pool, default_pool_dir
@@ -155,7 +158,7 @@ def report_context(conn: Connection, user_id: int, findings: Findings, unit: str
         "spikes": spikes,
         "changes": findings.changes,
         "cannot_tell": findings.cannot_tell,
-        "plan": plan_section(conn, user_id, findings),
+        "plan": plan_section(conn, user_id, findings, unit),
         "experiments": experiments_section(conn, user_id),
         "runners_like_you": runners_like_you_section(conn, user_id),
         "fmt_m": lambda m: _dist(m, unit),

@@ -52,7 +52,8 @@ def plan_page(request: Request, who: Who, state: State, saved: str | None = None
         basics = page_basics(request, who, conn)
         goal_m, goal_date = get_goal(conn, who.user_id)
         try:
-            plan: dict[str, Any] | None = plan_for_user(conn, who.user_id).as_dict()
+            unit = units_for(state, who, conn)
+            plan: dict[str, Any] | None = plan_for_user(conn, who.user_id, unit=unit).as_dict()
             reason = None
         except BackstrideError as exc:
             plan, reason = None, str(exc)

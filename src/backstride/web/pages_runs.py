@@ -64,8 +64,11 @@ def dashboard(request: Request, who: Who, state: State) -> Response:
         )
 
         def make(placeholder: str) -> str:
+            from backstride.plan.referral import referral_for_user
+
             overview = services.pain_free_overview(state.engine, who.user_id, state.cache, conn=conn)
-            context = {"recent": recent, "total": total, "overview": overview}
+            referral = referral_for_user(conn, who.user_id, unit=units_for(state, who, conn))
+            context = {"recent": recent, "total": total, "overview": overview, "referral": referral}
             return render_text(request, who, "dashboard.html", context, basics=basics, csrf=placeholder)
 
         return state.pages.page(key, form_token(request), make)
