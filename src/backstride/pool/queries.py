@@ -96,6 +96,19 @@ def lifetable_cells(t: PoolTables, bin_m: int, max_bin: int, by: Sequence[str] =
     return binned.group_by([*by, "bin"]).aggregate(events=binned.event.sum(), exits=binned.count())
 
 
+def runner_cells(t: PoolTables, bin_m: int, max_bin: int) -> ir.Table:
+    """Per current bundle (one runner) and distance bin (as in :func:`lifetable_cells`): ``events``
+    and ``exits``. Integer counts; the input of the runner-level intervals and the runner-weighted
+    curve (:func:`backstride.pool.lifetable.pooled_life_table`)."""
+    runs = t.runs.join(current_bundles(t), "bundle")
+    time_m = _run_time(runs)
+    binned = runs.mutate(
+        bin=ibis.least((time_m / bin_m).floor().cast("int64"), max_bin),
+        event=runs.pain.cast("int64"),
+    )
+    return binned.group_by(["bundle", "bin"]).aggregate(events=binned.event.sum(), exits=binned.count())
+
+
 def runner_counts(t: PoolTables, by: Sequence[str] = PROFILE_FIELDS) -> ir.Table:
     """Per profile cell: ``runners`` (contributors with at least one run) and ``runs``."""
     per = t.runs.group_by("bundle").aggregate(n=t.runs.count())
@@ -219,5 +232,6 @@ __all__ = [
     "q_profile_sums",
     "random_effects_sums",
     "remedy_outcomes",
+    "runner_cells",
     "runner_counts",
 ]
