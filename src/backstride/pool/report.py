@@ -9,10 +9,15 @@
                  "runner_weighted": {"median_m": ..., "median_ci_m": [...], "pain_free_at_m": {...}},
                  "suppressed": false}
                 or {"field": ..., "value": ..., "runners": n, "suppressed": true}, ...],
-     "remedies": [{"remedy": ..., "runners": n, "effect": ratio, "effect_ci": [...], "tau": ...,
-                   "tau_ci": [...], "prediction_new_runner": [...], "suppressed": false}
+     "remedies": [{"remedy": ..., "runners": n, "experiments": m, "units": "runners",
+                   "effect": ratio, "effect_ci": [...], "ci_method": "HKSJ", "tau": ...,
+                   "tau_ci": [...], "prediction_new_runner": [...], "scale": ..., "suppressed": false}
                   or {"remedy": ..., "runners": n, "suppressed": true}, ...]}
 
+A group's ``median_ci_m`` and ``pain_free_at_m`` intervals come from the runners (leave-one-runner-out
+jackknife, :func:`backstride.pool.lifetable.pooled_life_table`); ``runner_weighted`` is the same
+curve with every runner counted once. A remedy's ``runners`` are the units of its meta-analysis (a
+runner's finished experiments combined), ``experiments`` the finished experiments behind them.
 No pooled figure comes from fewer than :data:`~backstride.pool.lifetable.MIN_RUNNERS` runners.
 :func:`runners_like_you_html` is the section for a runner's own report.
 """
