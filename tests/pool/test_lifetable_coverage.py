@@ -189,3 +189,15 @@ def test_jackknife_equals_leaving_each_runner_out_by_hand(monkeypatch: pytest.Mo
         np.testing.assert_allclose(table.ci_low[j], np.exp(-np.exp(np.log(-np.log(s)) + half)), rtol=1e-9)
         np.testing.assert_allclose(table.ci_high[j], np.exp(-np.exp(np.log(-np.log(s)) - half)), rtol=1e-9)
         assert table.runners == RUNNERS and table.weighting == weighting
+
+
+def test_edge_cases() -> None:
+    empty = pooled_life_table([], [], [], [], BIN_M, N_BINS)
+    assert empty.runners == 0 and empty.median_m is None and np.all(empty.survival == 1.0)
+    one = pooled_life_table([7, 7, 7], [3, 5, 9], [1, 0, 1], [1, 1, 1], BIN_M, N_BINS)
+    # one onset among 3 runs at risk at bin 3; no runner-level interval from one runner
+    assert one.runners == 1 and one.at(2000.0) == pytest.approx((2 / 3, 0.0, 1.0))
+    with pytest.raises(ValueError, match="bins"):
+        pooled_life_table([1], [N_BINS], [1], [1], BIN_M, N_BINS)
+    with pytest.raises(ValueError, match="weighting"):
+        pooled_life_table([1], [0], [1], [1], BIN_M, N_BINS, weighting="weeks")

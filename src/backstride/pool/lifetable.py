@@ -233,10 +233,13 @@ def pooled_life_table(
     j = np.asarray(bins, dtype=np.int64)
     d = np.asarray(events, dtype=float)
     x = np.asarray(exits, dtype=float)
+    if j.size and (j.min() < 0 or j.max() >= n_bins):
+        raise ValueError(f"bins must lie in 0..{n_bins - 1}")
     if ids.size > 1 and not bool(np.all(ids[1:] >= ids[:-1])):
         order = np.argsort(ids, kind="stable")
         ids, j, d, x = ids[order], j[order], d[order], x[order]
     r: IntArray = np.cumsum(np.concatenate(([0], ids[1:] != ids[:-1]))).astype(np.int64)
+    r = r[: ids.size]
     n_runners = int(r[-1]) + 1 if r.size else 0
     runs_of = np.bincount(r, weights=x, minlength=n_runners)
     w = np.ones(n_runners) if weighting == "runs" else 1.0 / np.maximum(runs_of, 1.0)
