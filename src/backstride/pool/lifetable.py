@@ -25,8 +25,8 @@ works from the counts per runner and bin (:func:`backstride.pool.queries.runner_
   runner counts once and heavy loggers do not dominate; the mean of the runners' own curves
   when runners differ in how much they log, Williamson et al., Biometrics 2008;64:1153);
 * the variance of log S by the **leave-one-runner-out jackknife**: S recomputed without each runner
-  in turn, (R - 1) / R times the sum of squared deviations (R runners), vectorised over runners in
-  chunks so 100,000 runners cost seconds;
+  in turn, (R - 1) / R times the sum of squared deviations (R runners), vectorised over blocks of
+  runners so 100,000 runners cost seconds;
 * 95% CIs on the log(-log) scale, as in :mod:`backstride.analysis.survival`, with the quantile of
   Student's t: the number of runners, not of runs, sets the precision. Its degrees of freedom are
   R - 1 when every runner weighs the same (the runner-weighted curve), fewer when a few heavy
@@ -114,10 +114,16 @@ class LifeTable:
         }
 
 
+def _after(x: FloatArray) -> FloatArray:
+    """Sum of ``x`` over the later bins (along the last axis): runs still at risk past each bin.
+    Summed from the end, so the last runs of a table are exact, not a difference of large sums."""
+    out: FloatArray = np.flip(np.cumsum(np.flip(x, axis=-1), axis=-1), axis=-1) - x
+    return out
+
+
 def _actuarial(d: FloatArray, x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(at_risk, hazard, survival) of per-bin ``events`` d and ``exits`` x (see the module docstring)."""
-    entering = x.sum() - np.concatenate(([0.0], np.cumsum(x)[:-1]))
-    at_risk = entering - (x - d) / 2.0
+    at_risk = _after(x) + (x + d) / 2.0  # = entering - censored / 2
     with np.errstate(divide="ignore", invalid="ignore"):
         # clipped: with weighted counts, rounding can put the last bin's hazard a hair above 1
         hazard = np.clip(np.where(at_risk > 0, d / at_risk, 0.0), 0.0, 1.0)
@@ -171,31 +177,62 @@ def _dense(rows: IntArray, j: IntArray, values: FloatArray, m: int, n_bins: int)
 def _jackknife_var(
     r: IntArray, j: IntArray, d: FloatArray, x: FloatArray, w: FloatArray, n_bins: int
 ) -> FloatArray:
-    """Leave-one-runner-out jackknife variance of log S per bin. ``r`` (runner 0..R-1, sorted), ``j``
-    (bin), ``d``/``x`` (events/exits of that runner in that bin), ``w`` (weight per runner)."""
+    """Leave-one-runner-out jackknife variance of log S per bin. ``r`` (runner 0..R-1, sorted, every
+    runner with a row), ``j`` (bin), ``d``/``x`` (events/exits of that runner in that bin), ``w``
+    (weight per runner).
+
+    Leaving runner c out changes the hazard only in the bins up to c's last one; after it, c's
+    deviation of log S stays constant. So runners are taken in blocks in the order of their last bin,
+    each block only as wide as its longest runner needs, and the constant tails are added at the end
+    (the work is the sum of the runners' last bins, not runners x bins). Counts without runner c are
+    differences of weighted sums: any true count is at least half the smallest run weight, so what
+    is below a quarter of it is rounding and set to 0 (a runner who was the last one at risk leaves
+    S = 0 behind, and an infinite variance, not a rounding error's)."""
     n_runners = w.size
+    tiny = 0.25 * float(w.min())
     big_d = np.bincount(j, weights=w[r] * d, minlength=n_bins).astype(np.float64)
     big_x = np.bincount(j, weights=w[r] * x, minlength=n_bins).astype(np.float64)
     _, hazard, _ = _actuarial(big_d, big_x)
     keep = 1.0 - hazard
+    later = _after(big_x)
+    starts = np.searchsorted(r, np.arange(n_runners))
+    counts = np.diff(np.append(starts, r.size))
+    order = np.argsort(np.maximum.reduceat(j, starts), kind="stable")
+    offsets = np.concatenate(([0], np.cumsum(counts[order])))
+    rows = np.repeat(starts[order] - offsets[:-1], counts[order]) + np.arange(r.size)
+    rank = np.repeat(np.arange(n_runners), counts[order])
+    jj, dd, xx, ww = j[rows], d[rows], x[rows], w[order]
     s1 = np.zeros(n_bins)
     s2 = np.zeros(n_bins)
+    t1 = np.zeros(n_bins + 1)
+    t2 = np.zeros(n_bins + 1)
+
+    def snap(v: FloatArray) -> FloatArray:
+        return np.where(v < tiny, 0.0, v)
+
     for first in range(0, n_runners, JACKKNIFE_BLOCK):
         m = min(JACKKNIFE_BLOCK, n_runners - first)
-        lo, hi = np.searchsorted(r, [first, first + m])
-        rows = r[lo:hi] - first
-        wb = w[first : first + m, None]
-        dm = big_d - wb * _dense(rows, j[lo:hi], d[lo:hi], m, n_bins)
-        xm = big_x - wb * _dense(rows, j[lo:hi], x[lo:hi], m, n_bins)
-        entering = xm.sum(axis=1, keepdims=True) - (np.cumsum(xm, axis=1) - xm)
-        at_risk = entering - (xm - dm) / 2.0
+        lo, hi = offsets[first], offsets[first + m]
+        width = int(jj[lo:hi].max()) + 1
+        block = rank[lo:hi] - first
+        dc = _dense(block, jj[lo:hi], dd[lo:hi], m, width)
+        xc = _dense(block, jj[lo:hi], xx[lo:hi], m, width)
+        wb = ww[first : first + m, None]
+        dm = snap(big_d[:width] - wb * dc)
+        censored = snap((big_x[:width] - big_d[:width]) - wb * (xc - dc))
+        survivors = snap(snap(later[:width] - wb * _after(xc)) + censored / 2.0)
+        at_risk = survivors + dm
         with np.errstate(divide="ignore", invalid="ignore"):
-            h = np.clip(np.where(at_risk > 0, dm / at_risk, 0.0), 0.0, 1.0)
+            keep_m = np.where(at_risk > 0, survivors / at_risk, 1.0)
             # log(1 - h_without) - log(1 - h): small differences kept accurate
-            delta = np.where(keep > 0, np.log1p((hazard - h) / keep), 0.0)
+            delta = np.where(keep[:width] > 0, np.log1p((keep_m - keep[:width]) / keep[:width]), 0.0)
         dev = np.cumsum(delta, axis=1)
-        s1 += dev.sum(axis=0)
-        s2 += (dev * dev).sum(axis=0)
+        s1[:width] += dev.sum(axis=0)
+        s2[:width] += (dev * dev).sum(axis=0)
+        t1[width] += dev[:, -1].sum()
+        t2[width] += (dev[:, -1] ** 2).sum()
+    s1 += np.cumsum(t1)[:n_bins]
+    s2 += np.cumsum(t2)[:n_bins]
     with np.errstate(invalid="ignore"):
         var = np.where(np.isfinite(s2), (s2 - s1 * s1 / n_runners) * (n_runners - 1) / n_runners, np.inf)
     out: FloatArray = np.maximum(var, 0.0)
