@@ -6,7 +6,7 @@ import secrets
 
 import numpy as np
 
-from backstride.pool.bundle import Bundle
+from backstride.pool.bundle import VERSION, Bundle
 from backstride.pool.schema import PROFILE_FIELDS
 
 PROFILE = dict(
@@ -25,6 +25,7 @@ def make_bundle(
     experiments: list[dict[str, object]] | None = None,
     revision: int = 1,
     contributor_id: str | None = None,
+    version: int = VERSION,
 ) -> Bundle:
     """A runner with ``n`` runs of about 6 km: pain with probability ``descent_pain`` on hilly runs
     (descent share 0.2) and ``flat_pain`` on flat ones, onset near ``onset_m``."""
@@ -48,11 +49,15 @@ def make_bundle(
             "surface": ["road"] * n,
         },
         experiments=list(experiments or []),
+        version=version,
     )
 
 
-def experiment(remedy: str, effect: float, se: float = 0.1, verdict: str = "benefit") -> dict[str, object]:
-    return {
+def experiment(
+    remedy: str, effect: float, se: float = 0.1, verdict: str = "benefit", finished: bool | None = True
+) -> dict[str, object]:
+    """An experiment row; ``finished=None`` leaves the flag out (a version 1 bundle's row)."""
+    row: dict[str, object] = {
         "remedy": remedy,
         "design": "ab-pairs",
         "outcome": "onset",
@@ -62,3 +67,6 @@ def experiment(remedy: str, effect: float, se: float = 0.1, verdict: str = "bene
         "se": round(se, 3),
         "verdict": verdict,
     }
+    if finished is not None:
+        row["finished"] = finished
+    return row

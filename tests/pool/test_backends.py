@@ -43,6 +43,11 @@ def test_counts_are_identical(both: tuple[q.PoolTables, q.PoolTables]) -> None:
         [*by, "bin"],
     )
     _same(duck.execute(q.runner_counts(duck, by)), sp.execute(q.runner_counts(sp, by)), by)
+    _same(
+        duck.execute(q.runner_cells(duck, 250, 200)),
+        sp.execute(q.runner_cells(sp, 250, 200)),
+        ["bundle", "bin"],
+    )
     _same(duck.execute(q.current_bundles(duck)), sp.execute(q.current_bundles(sp)), ["bundle"])
     cols = [
         "bundle",
@@ -80,3 +85,24 @@ def test_the_whole_report_agrees(both: tuple[q.PoolTables, q.PoolTables]) -> Non
         assert x["runners"] == y["runners"]
         assert x["effect"] == pytest.approx(y["effect"], rel=1e-9)
         assert x["tau"] == pytest.approx(y["tau"], rel=1e-9, abs=1e-12)
+
+
+def test_experiment_files_from_before_version_2_on_both_backends(tmp_path: Path, spark: Any) -> None:
+    """Experiments files without the ``finished`` column (written before bundle version 2) beside
+    new ones: both backends read them (as not known to be finished) and agree."""
+    from backstride.pool.meta import meta_analyses
+    from backstride.pool.store import Pool
+    from tests.pool.helpers import experiment, make_bundle
+    from tests.pool.test_meta_units import _strip_finished
+
+    pool = Pool(tmp_path / "pool")
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        pool.add(make_bundle(rng, experiments=[experiment("foam_rolling", 0.3)]))
+    _strip_finished(pool.root)
+    for i in range(6):
+        pool.add(make_bundle(rng, experiments=[experiment("foam_rolling", 0.1 + 0.02 * i, 0.1 + 0.01 * i)]))
+    (a,) = meta_analyses(q.open_pool(pool.root))
+    (b,) = meta_analyses(q.open_pool(pool.root, "pyspark", spark))
+    assert a.k == b.k == 6
+    assert a.mu == pytest.approx(b.mu, rel=1e-12) and a.mu_ci == pytest.approx(b.mu_ci, rel=1e-12)

@@ -94,3 +94,31 @@ def test_life_table_matches_kaplan_meier_on_a_one_percent_sample(
         assert sampled.ci_low <= pooled[0] <= sampled.ci_high, d
     assert table.median_m is not None and km.median_m_ is not None
     assert abs(table.median_m - km.median_m_) <= BIN_M
+
+
+def test_report_intervals_are_runner_level(small_cohort: tuple[Path, CohortSummary]) -> None:
+    """The report's "all" group: the curve of every run, its interval from the runners (the
+    leave-one-runner-out jackknife on the raw runs, recomputed here from the Parquet files), wider
+    than Greenwood's, which treats runs as independent; and the runner-weighted curve beside it."""
+    from backstride.pool.lifetable import pooled_life_table
+    from backstride.pool.report import pool_report
+
+    root, _ = small_cohort
+    group = pool_report(open_pool(root), fields=("all",))["groups"][0]
+    bundle, time_m, event = _runs(root)
+    bins = np.minimum(np.floor(time_m / BIN_M), MAX_BIN).astype(np.int64)
+    ones = np.ones(bins.size)
+    by_runs = pooled_life_table(bundle, bins, event, ones, BIN_M, MAX_BIN + 1)
+    by_runners = pooled_life_table(bundle, bins, event, ones, BIN_M, MAX_BIN + 1, weighting="runners")
+    greenwood = _pooled(root)
+    assert group["ci_method"] == "runner jackknife" and group["runners"] == by_runs.runners == 300
+    assert group["median_m"] == greenwood.median_m == by_runs.median_m
+    for d in (2000.0, 5000.0):
+        shown = group["pain_free_at_m"][str(int(d))]
+        s, low, high = by_runs.at(d) or (0.0, 0.0, 0.0)
+        assert (shown["p"], shown["low"], shown["high"]) == pytest.approx((s, low, high), rel=1e-12)
+        _, g_low, g_high = greenwood.at(d) or (0.0, 0.0, 0.0)
+        assert high - low > 1.2 * (g_high - g_low)
+        rw = group["runner_weighted"]["pain_free_at_m"][str(int(d))]
+        assert (rw["p"], rw["low"], rw["high"]) == pytest.approx(by_runners.at(d), rel=1e-12)
+    assert group["runner_weighted"]["median_m"] == by_runners.median_m

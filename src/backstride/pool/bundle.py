@@ -2,12 +2,18 @@
 
 A bundle is one JSON file (readable, so a runner can see exactly what is shared)::
 
-    {"format": "backstride-pool-bundle", "version": 1,
+    {"format": "backstride-pool-bundle", "version": 2,
      "contributor_id": "<32 hex>", "revision": 3,
      "profile": {"age_band": "30-39", ...},
      "runs": {"week": [...], "distance_m": [...], ...},      # column-wise
      "remedies": [{"remedy": "glute", "weeks": 12, "adherence": 0.6}, ...],
-     "experiments": [{"remedy": "hip_flexor_stretching", "design": "ab-pairs", ...}, ...]}
+     "experiments": [{"remedy": "hip_flexor_stretching", "design": "ab-pairs", ...,
+                      "finished": true}, ...]}
+
+Version 2 added ``finished`` to the experiments (the export writes finished experiments only).
+Version 1 bundles are still read, and keep their content and hash; their experiments have no
+``finished`` flag, so the pooled meta-analysis leaves them out (version 1 exported running
+experiments too).
 
 Every field is declared in :mod:`backstride.pool.schema` (bands, grid numbers, flags): no names, no
 GPS, no device ids, no free text, no dates (runs carry whole weeks since the runner's first run).
@@ -27,6 +33,7 @@ from typing import Any
 
 from backstride.errors import ValidationError
 from backstride.pool.schema import (
+    EXPERIMENT_V2_FIELDS,
     HEX32,
     PROFILE,
     PROFILE_FIELDS,
@@ -36,7 +43,8 @@ from backstride.pool.schema import (
 )
 
 FORMAT = "backstride-pool-bundle"
-VERSION = 1
+VERSION = 2
+VERSIONS = (1, 2)
 RUN_COLUMNS: tuple[str, ...] = tuple(f.name for f in RUN)
 
 
@@ -50,6 +58,8 @@ class Bundle:
     runs: dict[str, list[Any]]
     remedies: list[dict[str, Any]] = field(default_factory=list)
     experiments: list[dict[str, Any]] = field(default_factory=list)
+    #: The format version it was made in (a version 1 bundle read from a file stays version 1).
+    version: int = VERSION
 
     @property
     def n_runs(self) -> int:
@@ -59,7 +69,7 @@ class Bundle:
         """The JSON-ready content (what is hashed and written)."""
         return {
             "format": FORMAT,
-            "version": VERSION,
+            "version": self.version,
             "contributor_id": self.contributor_id,
             "revision": self.revision,
             "profile": {k: self.profile[k] for k in PROFILE_FIELDS},
@@ -96,6 +106,7 @@ class Bundle:
             runs={k: list(data["runs"][k]) for k in RUN_COLUMNS},
             remedies=[dict(r) for r in data["remedies"]],
             experiments=[dict(e) for e in data["experiments"]],
+            version=int(data["version"]),
         )
 
     @classmethod
@@ -109,8 +120,10 @@ class Bundle:
         return cls.from_dict(data)
 
 
-def _check_rows(section: str, rows: Any, problems: list[str]) -> None:
+def _check_rows(section: str, rows: Any, problems: list[str], version: int = VERSION) -> None:
     fields = {f.name: f for f in SECTIONS[section]}
+    if section == "experiments" and version == 1:
+        fields = {k: f for k, f in fields.items() if k not in EXPERIMENT_V2_FIELDS}
     if not isinstance(rows, list):
         problems.append(f"{section}: not a list")
         return
@@ -127,8 +140,10 @@ def validate(data: dict[str, Any]) -> list[str]:
     if set(data) != top:
         return [f"top-level fields must be exactly {sorted(top)}, not {sorted(data)}"]
     problems: list[str] = []
-    if data["format"] != FORMAT or data["version"] != VERSION:
-        problems.append(f"format must be {FORMAT} version {VERSION}")
+    version = data["version"]
+    if data["format"] != FORMAT or isinstance(version, bool) or version not in VERSIONS:
+        problems.append(f"format must be {FORMAT} version {' or '.join(map(str, VERSIONS))}")
+        version = VERSION
     if not isinstance(data["contributor_id"], str) or not HEX32.match(data["contributor_id"]):
         problems.append("contributor_id must be 32 lowercase hex characters")
     rev = data["revision"]
@@ -152,7 +167,7 @@ def validate(data: dict[str, Any]) -> list[str]:
                 problems.extend(f"runs.{p}" for p in bad[:3])
             problems.extend(_run_consistency(runs))
     _check_rows("remedies", data["remedies"], problems)
-    _check_rows("experiments", data["experiments"], problems)
+    _check_rows("experiments", data["experiments"], problems, version)
     return problems
 
 
@@ -178,4 +193,4 @@ def round_to(value: float | None, step: float, low: float, high: float) -> float
     return round(k * step, 6)
 
 
-__all__ = ["FORMAT", "RUN_COLUMNS", "VERSION", "Bundle", "round_to", "validate"]
+__all__ = ["FORMAT", "RUN_COLUMNS", "VERSION", "VERSIONS", "Bundle", "round_to", "validate"]

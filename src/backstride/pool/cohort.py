@@ -15,7 +15,11 @@ The truth, per runner i:
 * each remedy of :data:`REMEDIES` is tested in an n-of-1 experiment by a share of the runners; a
   runner's true effect (log ratio of pain-free distance) is theta_i ~ N(mu, tau^2); the experiment
   reports y_i = theta_i + N(0, se_i^2) with se_i ~ U(0.08, 0.25), and a verdict by the experiments'
-  own rule (:mod:`backstride.experiments.verdict`).
+  own rule (:mod:`backstride.experiments.verdict`);
+* a share ``repeat_share`` of those runners tested the remedy twice (the same theta_i, fresh noise:
+  the pooled analysis must count the runner once), and a share ``running_share`` also has an
+  experiment still running (``finished`` false) whose estimate so far is off by
+  :data:`RUNNING_SHIFT` (deliberately wrong, so an analysis that pooled it would miss the truth).
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ from backstride.pool.store import BUCKETS, SCHEMAS, bundle_key, write_table
 
 SHAPE = 2.0
 MEANINGFUL = math.log(1.3)
+#: How far a running (unfinished) experiment's simulated estimate is from the runner's true effect.
+RUNNING_SHIFT = 0.5
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ class CohortSpec:
     seed: int = 20250601
     chunk: int = 5000
     remedies: tuple[RemedyTruth, ...] = REMEDIES
+    repeat_share: float = 0.1
+    running_share: float = 0.05
 
 
 @dataclass
@@ -196,18 +204,26 @@ def _chunk(rng: np.random.Generator, n: int, spec: CohortSpec) -> dict[str, dict
         k: [] for k in ("bundle", "remedy", "weeks", "adherence")
     }
     exp_rows: dict[str, list[NDArray[np.generic]]] = {
-        k: [] for k in ("bundle", "remedy", "effect", "se", "verdict")
+        k: [] for k in ("bundle", "remedy", "effect", "se", "verdict", "finished")
     }
     for truth in spec.remedies:
         who = np.nonzero(rng.random(n) < truth.share)[0]
         theta = rng.normal(truth.mu, truth.tau, who.size)
-        se = np.round(rng.uniform(0.08, 0.25, who.size), 3)
-        y = np.round(theta + rng.normal(0.0, se), 3)
-        exp_rows["bundle"].append(keys[who])
-        exp_rows["remedy"].append(np.full(who.size, truth.remedy, dtype=object))
+        again = rng.random(who.size) < spec.repeat_share
+        running = rng.random(who.size) < spec.running_share
+        tested = np.concatenate((who, who[again], who[running]))
+        shift = np.concatenate(
+            (np.zeros(who.size + int(again.sum())), np.full(int(running.sum()), RUNNING_SHIFT))
+        )
+        true = np.concatenate((theta, theta[again], theta[running])) + shift
+        se = np.round(rng.uniform(0.08, 0.25, tested.size), 3)
+        y = np.round(true + rng.normal(0.0, se), 3)
+        exp_rows["bundle"].append(keys[tested])
+        exp_rows["remedy"].append(np.full(tested.size, truth.remedy, dtype=object))
         exp_rows["effect"].append(y)
         exp_rows["se"].append(se)
         exp_rows["verdict"].append(_verdicts(y, se))
+        exp_rows["finished"].append(shift == 0.0)
         rem_rows["bundle"].append(keys[who])
         rem_rows["remedy"].append(np.full(who.size, truth.remedy, dtype=object))
         rem_rows["weeks"].append(rng.integers(2, 30, who.size).astype(np.int32))
@@ -267,4 +283,12 @@ def generate_cohort(root: str | Path, spec: CohortSpec | None = None) -> CohortS
     return CohortSummary(spec.runners, runs, experiments, time.perf_counter() - began, files, truth)
 
 
-__all__ = ["REMEDIES", "SHAPE", "CohortSpec", "CohortSummary", "RemedyTruth", "generate_cohort"]
+__all__ = [
+    "REMEDIES",
+    "RUNNING_SHIFT",
+    "SHAPE",
+    "CohortSpec",
+    "CohortSummary",
+    "RemedyTruth",
+    "generate_cohort",
+]

@@ -4,7 +4,8 @@ Profile bands the store does not hold (age, sex, height, years running) come fro
 (:class:`ProfileInput`: the CLI's ``--age-band`` and so on) or are ``unknown``. What the store holds
 is banded here: lifting yes/no and style from the lifting log (max-effort/dynamic-effort tags mean a
 Westside-style template), weekly distance from the runs, BMI from the last body weight and a height
-the caller gives (the height itself is never written).
+the caller gives (the height itself is never written). Only finished experiments are exported
+(:func:`is_finished`: the whole schedule over, not stopped early).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -154,13 +157,22 @@ def _remedies(log: pd.DataFrame) -> list[dict[str, object]]:
     return sorted(out, key=lambda r: str(r["remedy"]))
 
 
-def _experiments(conn: Connection, user_id: int) -> list[dict[str, object]]:
+def is_finished(exp: Any, as_of: date) -> bool:
+    """An experiment whose whole schedule was over before ``as_of`` and that was not stopped early.
+    A running experiment's estimate still changes, and one stopped early may have stopped because of
+    what it showed: neither is pooled."""
+    return bool(exp.status != "stopped" and exp.end_date < as_of)
+
+
+def _experiments(conn: Connection, user_id: int, as_of: date) -> list[dict[str, object]]:
     from backstride.experiments.service import analyze_experiment
     from backstride.experiments.store import list_experiments
 
     out: list[dict[str, object]] = []
     for exp in list_experiments(conn, user_id):
-        _, result = analyze_experiment(conn, user_id, exp.id)
+        if not is_finished(exp, as_of):
+            continue
+        _, result = analyze_experiment(conn, user_id, exp.id, as_of=as_of)
         if result.effect is None or result.interval is None:
             continue
         lo, hi, eff = result.interval[0], result.interval[1], result.effect
@@ -177,6 +189,7 @@ def _experiments(conn: Connection, user_id: int) -> list[dict[str, object]]:
                 "effect": round_to(eff, 0.001, -10, 10),
                 "se": round_to(max(se, 0.001), 0.001, 0, 10),
                 "verdict": result.verdict,
+                "finished": True,
             }
         )
     return out
@@ -188,8 +201,12 @@ def build_bundle(
     profile: ProfileInput | None = None,
     *,
     identity: tuple[str, int] | None = None,
+    as_of: date | None = None,
 ) -> Bundle:
-    """The runner's bundle. ``identity`` (contributor id, revision) defaults to :func:`next_identity`."""
+    """The runner's bundle. ``identity`` (contributor id, revision) defaults to :func:`next_identity`;
+    experiments count when finished before ``as_of`` (default: today)."""
+    from backstride.experiments.follow import now_local_day
+
     profile = profile or ProfileInput()
     profile.check()
     table = feature_table(conn, user_id)
@@ -227,7 +244,7 @@ def build_bundle(
         },
         runs=_runs(table),
         remedies=_remedies(routine_log(conn, user_id)),
-        experiments=_experiments(conn, user_id),
+        experiments=_experiments(conn, user_id, as_of or now_local_day()),
     )
 
 
@@ -288,6 +305,7 @@ __all__ = [
     "build_bundle",
     "contribute_opted_in",
     "export_bundle",
+    "is_finished",
     "next_identity",
     "weekly_distance_band",
 ]

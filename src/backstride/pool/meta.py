@@ -1,11 +1,20 @@
 """Random-effects meta-analysis of runners' n-of-1 experiments, one remedy at a time.
 
-Each finished experiment gives an effect y_i (the log ratio of pain-free distance, remedy vs none)
-with its variance v_i. The model: y_i ~ N(theta_i, v_i), theta_i ~ N(mu, tau^2): ``mu`` is the
-average effect, ``tau`` the spread of the true effect between runners.
+The unit is the runner, not the experiment: a runner's finished experiments of one remedy share that
+runner's true effect, so they are first combined into one estimate y_i (the log ratio of pain-free
+distance, remedy vs none) with variance v_i, by inverse variance
+(:func:`backstride.pool.queries.runner_effects`); 12 experiments from 10 runners count as 10.
+Experiments that had not finished when exported do not count (nor those of version 1 bundles, which
+do not say). The model: y_i ~ N(theta_i, v_i), theta_i ~ N(mu, tau^2): ``mu`` is the average effect,
+``tau`` the spread of the true effect between runners.
 
 * tau^2 by DerSimonian-Laird: (Q - (k-1)) / (S1 - S2/S1), floored at 0, with Q Cochran's Q at tau^2=0.
-* mu and its 95% CI with weights 1 / (v_i + tau^2).
+* mu with weights w_i = 1 / (v_i + tau^2), and its 95% CI by Hartung-Knapp-Sidik-Jonkman (HKSJ):
+  mu +- t(k-1) * sqrt(sum w_i (y_i - mu)^2 / ((k-1) sum w_i)). With the few runners a remedy has in
+  most pools the z interval mu +- 1.96 / sqrt(sum w_i) is too narrow (it ignores the uncertainty
+  in tau^2); HKSJ keeps close to 95% (checked by simulation in the tests, and against statsmodels'
+  ``combine_effects``). ``se`` stays the usual 1 / sqrt(sum w_i) (used for shrinkage and the
+  prediction interval).
 * A 95% CI for tau by the Q-profile method (Viechtbauer 2007): the tau^2 where the generalised
   Q(tau^2) = sum w_i(tau^2) (y_i - mu(tau^2))^2 crosses the chi-square(k-1) quantiles.
 * A prediction for a new runner: mu with the interval mu +- t(k-2) sqrt(se^2 + tau^2)
@@ -27,7 +36,13 @@ import pandas as pd
 from scipy import stats
 
 from backstride.pool.lifetable import MIN_RUNNERS
-from backstride.pool.queries import PoolTables, experiment_rows, q_profile_sums, random_effects_sums
+from backstride.pool.queries import (
+    PoolTables,
+    experiment_rows,
+    q_profile_sums,
+    random_effects_sums,
+    runner_effects,
+)
 
 #: Candidate tau values (log-ratio units) for the Q-profile: 0 to 2 in steps of 0.01.
 TAU_GRID: tuple[float, ...] = tuple(round(0.01 * i, 2) for i in range(201))
@@ -38,15 +53,21 @@ class MetaResult:
     """The pooled result for one remedy (effects on the model scale: log ratio for onset)."""
 
     remedy: str
+    #: Units pooled: runners with a finished experiment of this remedy.
     k: int
     runners: int
     mu: float
     se: float
-    mu_ci: tuple[float, float]
+    #: The HKSJ interval of mu (``(None, None)`` with one runner).
+    mu_ci: tuple[float | None, float | None]
     tau: float
     tau_ci: tuple[float | None, float | None]
     q: float
     prediction: tuple[float, float] | None
+    #: Finished experiments behind the k runner estimates (defaults to k).
+    experiments: int | None = None
+    #: The HKSJ standard error of mu.
+    se_hksj: float | None = None
 
     def shrink(self, effect: float, se: float) -> tuple[float, float]:
         """A runner's own estimate (``effect``, ``se``) pulled toward the group: (estimate, sd)."""
@@ -59,12 +80,15 @@ class MetaResult:
     def to_dict(self, log_scale: bool = True) -> dict[str, Any]:
         nat = math.exp if log_scale else float
         pred = None if self.prediction is None else [nat(self.prediction[0]), nat(self.prediction[1])]
+        lo, hi = self.mu_ci
         return {
             "remedy": self.remedy,
             "runners": self.runners,
-            "experiments": self.k,
+            "experiments": self.k if self.experiments is None else self.experiments,
+            "units": "runners",
             "effect": nat(self.mu),
-            "effect_ci": [nat(self.mu_ci[0]), nat(self.mu_ci[1])],
+            "effect_ci": [None if lo is None else nat(lo), None if hi is None else nat(hi)],
+            "ci_method": "HKSJ",
             "tau": self.tau,
             "tau_ci": [self.tau_ci[0], self.tau_ci[1]],
             "prediction_new_runner": pred,
@@ -86,9 +110,8 @@ def _crossing(tau2: np.ndarray, q: np.ndarray, level: float) -> float | None:
 
 
 def from_sums(profile: pd.DataFrame, final: pd.DataFrame, alpha: float = 0.05) -> list[MetaResult]:
-    """Meta-analyses from the Q-profile sums (per remedy, tau2) and the final random-effects sums;
-    intervals at level ``1 - alpha``."""
-    z = float(stats.norm.ppf(1 - alpha / 2))
+    """Meta-analyses from the Q-profile sums (per remedy, tau2) and the final random-effects sums
+    (:func:`backstride.pool.queries.random_effects_sums`); intervals at level ``1 - alpha``."""
     out = []
     for remedy, g in profile.groupby("remedy", sort=True):
         g = g.sort_values("tau2")
@@ -109,6 +132,13 @@ def from_sums(profile: pd.DataFrame, final: pd.DataFrame, alpha: float = 0.05) -
             )
         else:
             tau_ci = (0.0, None)
+        mu_ci: tuple[float | None, float | None] = (None, None)
+        se_hksj = None
+        if k >= 2:
+            spread = max(0.0, float(row["syy"]) - float(row["sy"]) ** 2 / float(row["s1"]))
+            se_hksj = math.sqrt(spread / ((k - 1) * float(row["s1"])))
+            half_ci = float(stats.t.ppf(1 - alpha / 2, k - 1)) * se_hksj
+            mu_ci = (mu - half_ci, mu + half_ci)
         pred = None
         if k >= 3:
             half = float(stats.t.ppf(1 - alpha / 2, k - 2)) * math.sqrt(se * se + tau * tau)
@@ -120,11 +150,13 @@ def from_sums(profile: pd.DataFrame, final: pd.DataFrame, alpha: float = 0.05) -
                 runners=int(row["runners"]),
                 mu=mu,
                 se=se,
-                mu_ci=(mu - z * se, mu + z * se),
+                mu_ci=mu_ci,
                 tau=tau,
                 tau_ci=tau_ci,
                 q=q0,
                 prediction=pred,
+                experiments=int(row["experiments"]) if "experiments" in row else None,
+                se_hksj=se_hksj,
             )
         )
     return out
@@ -143,11 +175,13 @@ def dl_tau2(profile: pd.DataFrame) -> pd.DataFrame:
 def meta_analyses(
     t: PoolTables, outcome: str = "onset", where: dict[str, str] | None = None, alpha: float = 0.05
 ) -> list[MetaResult]:
-    """One random-effects meta-analysis per remedy over the current experiments for ``outcome``;
-    ``where`` restricts to runners with these profile bands (a group "like this one")."""
+    """One random-effects meta-analysis per remedy over the current finished experiments for
+    ``outcome``, one estimate per runner; ``where`` restricts to runners with these profile bands (a
+    group "like this one")."""
     rows = experiment_rows(t, outcome)
     for name, value in (where or {}).items():
         rows = rows.filter(rows[name] == value)
+    rows = runner_effects(rows)
     grid = [x * x for x in TAU_GRID]
     profile = t.execute(q_profile_sums(rows, grid))
     if profile.empty:

@@ -12,7 +12,8 @@ The distance between two runners adds, per feature, the squared difference in un
 :data:`SCALES` (an unknown on either side adds :data:`UNKNOWN_PENALTY`), and for the profile bands
 the difference in band steps (ordered bands) or 1 for a different category. The nearest ``k`` runners
 (ties broken by contributor id, so every backend picks the same) are "runners like you"; their
-experiments are counted per remedy, and a remedy tried by fewer than 10 of them is suppressed.
+finished experiments are counted per remedy, one runner once (:func:`backstride.pool.queries.
+remedy_outcomes`), and a remedy tried by fewer than 10 of them is suppressed.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def runners_like_me(t: PoolTables, bundle: Bundle, k: int = DEFAULT_K, outcome: 
         if int(r.runners) < MIN_RUNNERS:
             remedies.append({"remedy": r.remedy, "runners": int(r.runners), "suppressed": True})
             continue
-        mean = float(r.effect_sum) / int(r.experiments)
+        mean = float(r.effect_sum) / int(r.runners)
         remedies.append(
             {
                 "remedy": r.remedy,

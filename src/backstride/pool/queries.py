@@ -49,9 +49,13 @@ def open_pool(root: str | Path, backend: str = "duckdb", spark: Any = None) -> P
     root_s = str(root).rstrip("/")
     if backend == "duckdb":
         con = ibis.duckdb.connect()
+        # experiments: files from before bundle version 2 lack "finished" (union by name: null there)
         tables = {
             name: con.read_parquet(
-                f"{root_s}/{name}/*/*.parquet", table_name=f"pool_{name}", hive_partitioning=False
+                f"{root_s}/{name}/*/*.parquet",
+                table_name=f"pool_{name}",
+                hive_partitioning=False,
+                **({"union_by_name": True} if name == "experiments" else {}),
             )
             for name in TABLES
         }
@@ -59,9 +63,18 @@ def open_pool(root: str | Path, backend: str = "duckdb", spark: Any = None) -> P
         if spark is None:
             raise ValueError("the pyspark backend needs a SparkSession")
         con = ibis.pyspark.connect(spark)
-        tables = {name: con.read_parquet(f"{root_s}/{name}", table_name=f"pool_{name}") for name in TABLES}
+        tables = {
+            name: con.read_parquet(
+                f"{root_s}/{name}",
+                table_name=f"pool_{name}",
+                **({"mergeSchema": "true"} if name == "experiments" else {}),
+            )
+            for name in TABLES
+        }
     else:
         raise ValueError(f"unknown backend {backend!r} (duckdb or pyspark)")
+    if "finished" not in tables["experiments"].columns:  # a pool written before bundle version 2
+        tables["experiments"] = tables["experiments"].mutate(finished=ibis.null().cast("boolean"))
     return PoolTables(con=con, **tables)
 
 
@@ -96,6 +109,19 @@ def lifetable_cells(t: PoolTables, bin_m: int, max_bin: int, by: Sequence[str] =
     return binned.group_by([*by, "bin"]).aggregate(events=binned.event.sum(), exits=binned.count())
 
 
+def runner_cells(t: PoolTables, bin_m: int, max_bin: int) -> ir.Table:
+    """Per current bundle (one runner) and distance bin (as in :func:`lifetable_cells`): ``events``
+    and ``exits``. Integer counts; the input of the runner-level intervals and the runner-weighted
+    curve (:func:`backstride.pool.lifetable.pooled_life_table`)."""
+    runs = t.runs.join(current_bundles(t), "bundle")
+    time_m = _run_time(runs)
+    binned = runs.mutate(
+        bin=ibis.least((time_m / bin_m).floor().cast("int64"), max_bin),
+        event=runs.pain.cast("int64"),
+    )
+    return binned.group_by(["bundle", "bin"]).aggregate(events=binned.event.sum(), exits=binned.count())
+
+
 def runner_counts(t: PoolTables, by: Sequence[str] = PROFILE_FIELDS) -> ir.Table:
     """Per profile cell: ``runners`` (contributors with at least one run) and ``runs``."""
     per = t.runs.group_by("bundle").aggregate(n=t.runs.count())
@@ -103,11 +129,18 @@ def runner_counts(t: PoolTables, by: Sequence[str] = PROFILE_FIELDS) -> ir.Table
     return joined.group_by(list(by)).aggregate(runners=joined.count(), runs=joined.n.sum())
 
 
-def experiment_rows(t: PoolTables, outcome: str = "onset") -> ir.Table:
-    """Current experiments with an estimate for ``outcome``: ``bundle``, ``contributor_id``, profile
-    bands, ``remedy``, ``effect`` (log ratio for onset), ``var`` (se squared), ``verdict``."""
+def finished_experiments(t: PoolTables, outcome: str = "onset") -> ir.Table:
+    """The current bundles' experiments for ``outcome`` that had finished when exported (a bundle of
+    version 1 does not say, and exported running experiments too: its experiments do not count)."""
     e = t.experiments
-    e = e.filter((e.outcome == outcome) & (e.se > 0))
+    return e.filter((e.outcome == outcome) & (e.finished == True))  # noqa: E712 (an Ibis expression)
+
+
+def experiment_rows(t: PoolTables, outcome: str = "onset") -> ir.Table:
+    """Current finished experiments with an estimate for ``outcome``: ``bundle``, ``contributor_id``,
+    profile bands, ``remedy``, ``effect`` (log ratio for onset), ``var`` (se squared), ``verdict``."""
+    e = finished_experiments(t, outcome)
+    e = e.filter(e.se > 0)
     joined = e.join(current_profiles(t), "bundle")
     return joined.select(
         "bundle",
@@ -117,6 +150,20 @@ def experiment_rows(t: PoolTables, outcome: str = "onset") -> ir.Table:
         "effect",
         var=joined.se * joined.se,
         verdict=joined.verdict,
+    )
+
+
+def runner_effects(rows: ir.Table) -> ir.Table:
+    """One estimate per runner and remedy from :func:`experiment_rows`: a runner's experiments of one
+    remedy share that runner's true effect, so they combine by inverse variance (``effect`` = sum
+    (y/v) / sum (1/v), ``var`` = 1 / sum (1/v)); ``experiments`` counts them. Columns ``remedy``,
+    ``bundle``, ``contributor_id``, ``effect``, ``var``, ``experiments``."""
+    m = rows.mutate(iv=1.0 / rows["var"], ivy=rows.effect / rows["var"])
+    g = m.group_by(["remedy", "bundle", "contributor_id"]).aggregate(
+        s=m.iv.sum(), sy=m.ivy.sum(), experiments=m.count()
+    )
+    return g.select(
+        "remedy", "bundle", "contributor_id", effect=g.sy / g.s, var=1.0 / g.s, experiments=g.experiments
     )
 
 
@@ -134,12 +181,19 @@ def q_profile_sums(rows: ir.Table, tau2_grid: Sequence[float]) -> ir.Table:
 
 
 def random_effects_sums(rows: ir.Table, tau2: pd.DataFrame) -> ir.Table:
-    """Per remedy, with its tau^2 (``tau2``: columns remedy, tau2): ``k``, ``runners``, ``s1``, ``sy``."""
+    """Per remedy, with its tau^2 (``tau2``: columns remedy, tau2), over the rows of
+    :func:`runner_effects`: ``k``, ``runners``, ``experiments``, ``s1`` = sum w, ``sy`` = sum w*y,
+    ``syy`` = sum w*y^2 (w = 1 / (var + tau^2); the Hartung-Knapp variance needs syy)."""
     joined = rows.join(ibis.memtable(tau2), "remedy")
     w = 1.0 / (joined["var"] + joined.tau2)
-    agg = joined.mutate(w=w, wy=w * joined.effect)
+    agg = joined.mutate(w=w, wy=w * joined.effect, wyy=w * joined.effect * joined.effect)
     return agg.group_by("remedy").aggregate(
-        k=agg.count(), runners=agg.contributor_id.nunique(), s1=agg.w.sum(), sy=agg.wy.sum()
+        k=agg.count(),
+        runners=agg.contributor_id.nunique(),
+        experiments=agg.experiments.sum(),
+        s1=agg.w.sum(),
+        sy=agg.wy.sum(),
+        syy=agg.wyy.sum(),
     )
 
 
@@ -188,22 +242,32 @@ def contributor_patterns(t: PoolTables, runs: ir.Table | None = None) -> ir.Tabl
 
 
 def remedy_outcomes(t: PoolTables, bundles: Sequence[int], outcome: str = "onset") -> ir.Table:
-    """What worked for the given bundles: per remedy, ``runners`` trying it in an experiment,
-    ``benefit``/``harm``/``no_difference`` verdict counts, and ``effect_sum`` (for the mean effect)."""
+    """What worked for the given bundles, from their finished experiments, one runner counted once:
+    per remedy, ``runners`` who tried it, ``experiments``, ``benefit``/``harm``/``no_difference``
+    (runners with at least one such verdict) and ``effect_sum`` (the sum over runners of each
+    runner's inverse-variance combined effect, for the mean over runners)."""
     chosen = ibis.memtable(pd.DataFrame({"bundle": pd.Series(list(bundles), dtype="int64")}))
-    e = t.experiments.filter(t.experiments.outcome == outcome).join(chosen, "bundle")
+    e = finished_experiments(t, outcome).join(chosen, "bundle")
+    e = e.filter(e.se > 0)
+    v = e.se * e.se
     m = e.mutate(
         b=(e.verdict == "benefit").cast("int64"),
         h=(e.verdict == "harm").cast("int64"),
         z=(e.verdict == "no meaningful difference").cast("int64"),
+        iv=1.0 / v,
+        ivy=e.effect / v,
     )
-    return m.group_by("remedy").aggregate(
-        runners=m.bundle.nunique(),
-        experiments=m.count(),
-        benefit=m.b.sum(),
-        harm=m.h.sum(),
-        no_difference=m.z.sum(),
-        effect_sum=m.effect.sum(),
+    per = m.group_by(["remedy", "bundle"]).aggregate(
+        n=m.count(), b=m.b.max(), h=m.h.max(), z=m.z.max(), s=m.iv.sum(), sy=m.ivy.sum()
+    )
+    per = per.mutate(y=per.sy / per.s)
+    return per.group_by("remedy").aggregate(
+        runners=per.count(),
+        experiments=per.n.sum(),
+        benefit=per.b.sum(),
+        harm=per.h.sum(),
+        no_difference=per.z.sum(),
+        effect_sum=per.y.sum(),
     )
 
 
@@ -214,10 +278,13 @@ __all__ = [
     "current_bundles",
     "current_profiles",
     "experiment_rows",
+    "finished_experiments",
     "lifetable_cells",
     "open_pool",
     "q_profile_sums",
     "random_effects_sums",
     "remedy_outcomes",
+    "runner_cells",
     "runner_counts",
+    "runner_effects",
 ]

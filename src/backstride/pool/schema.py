@@ -121,7 +121,11 @@ EXPERIMENT: tuple[Field, ...] = (
     Field("effect", "float", low=-10, high=10, step=0.001, help="log ratio (onset) or points"),
     Field("se", "float", low=0, high=10, step=0.001, help="standard error of the effect"),
     _band("verdict", VERDICTS, "the experiment's verdict"),
+    Field("finished", "bool", help="its whole schedule was over when exported (from bundle version 2)"),
 )
+
+#: Experiment fields that bundles of version 1 do not have (their experiments count as unfinished).
+EXPERIMENT_V2_FIELDS = ("finished",)
 
 SECTIONS: dict[str, tuple[Field, ...]] = {
     "profile": PROFILE,

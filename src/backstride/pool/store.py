@@ -8,6 +8,9 @@ contributor id, one file per bundle and table)::
     runs/bucket=07/<contributor>-<hash16>.parquet         one row per run
     remedies/...  experiments/...
 
+The experiments table gained ``finished`` with bundle version 2: files written before lack the
+column, and the queries read it as null there (:func:`backstride.pool.queries.open_pool`).
+
 Files are never changed or deleted. Adding a bundle that is already there (same contributor, same
 hash) changes nothing. A newer bundle of the same contributor (higher ``revision``; on a tie, imported
 later) supersedes the older one in every query (:func:`backstride.pool.queries.current_bundles`).
@@ -82,6 +85,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("effect", pa.float64()),
             pa.field("se", pa.float64()),
             pa.field("verdict", pa.string()),
+            pa.field("finished", pa.bool_()),
         ]
     ),
 }
@@ -164,7 +168,8 @@ def bundle_tables(bundle: Bundle, key: int) -> dict[str, pa.Table]:
     profile = {"bundle": [key], **{k: [bundle.profile[k]] for k in PROFILE_FIELDS}}
 
     def rows(items: list[dict[str, object]], schema: pa.Schema) -> pa.Table:
-        cols = {f.name: [r[f.name] for r in items] for f in schema if f.name != "bundle"}
+        # .get: a version 1 bundle's experiments have no "finished" (null: not known to be finished)
+        cols = {f.name: [r.get(f.name) for r in items] for f in schema if f.name != "bundle"}
         return pa.table({"bundle": [key] * len(items), **cols}, schema=schema)
 
     return {

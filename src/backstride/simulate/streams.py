@@ -14,9 +14,19 @@ from datetime import UTC
 import numpy as np
 
 from backstride.importers.model import Activity, Lap
+from backstride.simulate.model import Route
 from backstride.simulate.runner import SimulatedRunner
 
 _LAT0, _LON0 = 38.8719, -77.0563
+
+
+def _speed(route: Route, base: float, cramp_m: float, start_m: float, noise: np.ndarray) -> np.ndarray:
+    """Speed per second from ``start_m`` on (one value per ``noise`` value): slower on climbs, 10%
+    slower after a cramp. The grade is taken at the distance run at the base pace (a first pass on
+    the flat)."""
+    d0 = start_m + np.concatenate(([0.0], np.cumsum(np.full(noise.size - 1, base))))
+    grade = route.grade_at(d0)
+    return base * np.exp(-3.0 * np.clip(grade, -0.08, 0.08) + noise) * np.where(d0 > cramp_m, 0.9, 1.0)
 
 
 def run_streams(runner: SimulatedRunner, run_id: int) -> dict[str, np.ndarray]:
@@ -29,12 +39,16 @@ def run_streams(runner: SimulatedRunner, run_id: int) -> dict[str, np.ndarray]:
     n_max = int(total / (base * 0.5)) + 10
     noise = np.cumsum(rng.normal(0, 0.01, n_max))
     noise -= np.linspace(0, noise[-1], n_max)
-    # distance from speed: a first pass on the flat, a second with the grade at that distance
-    d0 = np.concatenate(([0.0], np.cumsum(np.full(n_max - 1, base))))
-    grade = route.grade_at(d0)
     cramp = float(row["cramp_m"]) if math.isfinite(row["cramp_m"]) else math.inf
-    speed = base * np.exp(-3.0 * np.clip(grade, -0.08, 0.08) + noise) * np.where(d0 > cramp, 0.9, 1.0)
+    speed = _speed(route, base, cramp, 0.0, noise)
     dist = np.concatenate(([0.0], np.cumsum(speed[:-1])))
+    if dist[-1] < total:
+        # The pace wandered slow for long enough that n_max seconds do not cover the run: carry on
+        # at the undisturbed pace (at least 0.7 x base, so this reaches the end).
+        start = dist[-1] + speed[-1]
+        more = int((total - start) / (base * 0.5)) + 10
+        speed = np.concatenate((speed, _speed(route, base, cramp, start, np.zeros(more))))
+        dist = np.concatenate(([0.0], np.cumsum(speed[:-1])))
     n = int(np.searchsorted(dist, total)) + 1
     dist = np.minimum(dist[:n], total)
     speed = speed[:n]
