@@ -15,6 +15,7 @@ import zlib
 
 from backstride.errors import BadFileError
 from backstride.importers.model import STREAM_COLUMNS, Activity, Lap
+from backstride.importers.plausible import check_start
 
 #: Decompressed files larger than this are refused (a compression bomb would exhaust memory).
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -61,6 +62,20 @@ def read_activity_bytes(data: bytes, name: str) -> list[Activity]:
     if not data:
         raise BadFileError(name, "the file is empty")
     kind = sniff_format(data)
+    try:
+        found = _read_kind(kind, data, name)
+    except (OverflowError, OSError) as exc:  # a date no calendar holds
+        raise BadFileError(name, f"a timestamp is out of range ({exc})") from exc
+    for activity in found:
+        check_start(activity, name)
+    digest = hashlib.sha256(data).hexdigest()
+    for i, activity in enumerate(found):
+        activity.file_hashes = [digest if i == 0 else f"{digest}#{i + 1}"]
+        activity.file_names = [name]
+    return found
+
+
+def _read_kind(kind: str | None, data: bytes, name: str) -> list[Activity]:
     if kind == "fit":
         from backstride.importers.fit import read_fit
 
@@ -75,10 +90,6 @@ def read_activity_bytes(data: bytes, name: str) -> list[Activity]:
         found = read_tcx(data, name)
     else:
         raise BadFileError(name, "not an activity file (expected FIT, GPX or TCX content)")
-    digest = hashlib.sha256(data).hexdigest()
-    for i, activity in enumerate(found):
-        activity.file_hashes = [digest if i == 0 else f"{digest}#{i + 1}"]
-        activity.file_names = [name]
     return found
 
 

@@ -16,14 +16,14 @@ from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from backstride.errors import NotFoundError, ValidationError
 from backstride.importers.model import Activity
 from backstride.log.onset import Onset, Track, first_manual_press, from_first_lap, resolve
 from backstride.log.validate import build, joined, parse_span, split, tag_list
 from backstride.store import log_schema as ls
-from backstride.store.activities import resolve_run
+from backstride.store.activities import load_laps, resolve_run
 from backstride.store.prefs import get_pref
 from backstride.store.schema import activities
 
@@ -241,24 +241,29 @@ def delete_pain(conn: Connection, user_id: int, run: str | int) -> bool:
     return bool(result.rowcount)
 
 
-def onset_from_first_lap_hook(engine: Engine, activity_id: int, activity: Activity) -> None:
+def onset_from_first_lap_hook(conn: Connection, activity_id: int, activity: Activity) -> str | None:
     """``import_paths(on_saved=...)``: with ``lap_is_pain`` on, a draft report at the first lap press.
 
+    Runs in the transaction that saves the run, so the run and its draft are stored together or not
+    at all; a re-import of the file (a duplicate) makes the draft a crash or an older version missed.
     The draft has status ``pain``, the onset at the END of the lap that the first manual press closed
     (see :mod:`backstride.log.onset`), source ``lap`` and ``confirmed`` false; the runner confirms or
     corrects it afterwards. Runs without a manual press, or that already have a report, are left alone.
+    Returns a note when it made a draft.
     """
     if first_manual_press(activity.laps) is None:
-        return
-    with engine.begin() as conn:
-        user_id = conn.execute(
-            select(activities.c.user_id).where(activities.c.id == activity_id)
-        ).scalar_one_or_none()
-        if user_id is None or get_pref(conn, int(user_id), "lap_is_pain") != "true":
-            return
-        if get_pain(conn, int(user_id), activity_id) is not None:
-            return
-        record_pain(conn, int(user_id), activity_id, from_lap=True, source="lap", confirmed=False)
+        return None
+    user_id = conn.execute(
+        select(activities.c.user_id).where(activities.c.id == activity_id)
+    ).scalar_one_or_none()
+    if user_id is None or get_pref(conn, int(user_id), "lap_is_pain") != "true":
+        return None
+    if get_pain(conn, int(user_id), activity_id) is not None:
+        return None
+    if first_manual_press(load_laps(conn, activity_id)) is None:
+        return None  # the stored copy of the run (kept over this file's) has no manual press
+    record_pain(conn, int(user_id), activity_id, from_lap=True, source="lap", confirmed=False)
+    return "a draft pain report from the first manual lap"
 
 
 PAIN_COLUMNS = (

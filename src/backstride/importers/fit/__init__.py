@@ -12,7 +12,7 @@ The message and field profile comes from garmin-fit-sdk at run time
 from __future__ import annotations
 
 from backstride.errors import BadFileError
-from backstride.importers.fit.activity import build_activities
+from backstride.importers.fit.activity import FitTimeError, build_activities
 from backstride.importers.fit.decode import FitData, decode
 from backstride.importers.fit.profile import profile
 from backstride.importers.fit.scan import FitHeaderError
@@ -66,7 +66,10 @@ def read_fit(data: bytes, name: str) -> list[Activity]:
     warnings.extend(f"{problem}; decoded anyway" for problem in walked.crc_errors)
     if walked.trailing_bytes:
         warnings.append(f"{walked.trailing_bytes} bytes after the last FIT file were ignored")
-    return build_activities(fit, prof, warnings)
+    try:
+        return build_activities(fit, prof, warnings)
+    except FitTimeError as exc:
+        raise BadFileError(name, f"corrupt timestamps: {exc}") from exc
 
 
 __all__ = ["BadFileError", "FitData", "decode", "read_fit"]
