@@ -169,11 +169,12 @@ def _isolated(sources: list[Source]) -> Iterator[Decoded]:
             if pool is None:
                 pool = ProcessPoolExecutor(max_workers=1, initializer=_ignore_sigint)
             try:
-                yield pool.submit(_read, source).result()
+                [result] = pool.submit(_read_chunk, [source]).result()
             except BrokenProcessPool:
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = None
-                yield _died(source)
+                result = _died(source)
+            yield result
     finally:
         if pool is not None:
             _stop(pool)

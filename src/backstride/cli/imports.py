@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from backstride.cli.context import console, err_console, handle_errors, print_json, state
-from backstride.importing import ImportSummary, import_paths
+from backstride.importing import ImportInterrupted, ImportSummary, import_paths
 from backstride.log.pain import onset_from_first_lap_hook
 
 
@@ -62,17 +62,26 @@ def register(app: typer.Typer) -> None:
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            summary = import_paths(
-                st.engine,
-                paths,
-                user_id=st.user_id,
-                sports=sports,
-                progress=progress,
-                on_saved=onset_from_first_lap_hook,
-            )
+            try:
+                summary = import_paths(
+                    st.engine,
+                    paths,
+                    user_id=st.user_id,
+                    sports=sports,
+                    progress=progress,
+                    on_saved=onset_from_first_lap_hook,
+                )
+            except ImportInterrupted as stop:
+                interrupted: ImportInterrupted | None = stop
+                summary = stop.summary
+            else:
+                interrupted = None
         if as_json:
             print_json(summary.as_dict())
         else:
             _print_summary(summary)
+        if interrupted is not None:
+            err_console.print(f"[yellow]{escape(interrupted.message)}[/]", soft_wrap=True)
+            raise typer.Exit(130)
         if summary.failed:
             raise typer.Exit(1)
