@@ -159,31 +159,49 @@ def _write(
     stages: list[tuple[str, float]],
     confirmed: bool,
 ) -> None:
-    conn.execute(delete(ls.pain_reports).where(ls.pain_reports.c.activity_id == activity_id))
-    report_id = conn.execute(
-        insert(ls.pain_reports).values(
-            user_id=user_id,
-            activity_id=activity_id,
-            status=entry.status,
-            onset_m=place.onset_m,
-            onset_low_m=place.low_m,
-            onset_high_m=place.high_m,
-            onset_input=place.text,
-            severity=entry.severity,
-            locations=joined(entry.locations),
-            qualities=joined(entry.qualities),
-            lasted_after_s=entry.lasted_after_s,
-            notes=entry.notes,
-            source=entry.source,
-            confirmed=confirmed,
-            created_at=datetime.now(UTC),
-        )
-    ).inserted_primary_key[0]  # type: ignore[index]
+    values = {
+        "user_id": user_id,
+        "activity_id": activity_id,
+        "status": entry.status,
+        "onset_m": place.onset_m,
+        "onset_low_m": place.low_m,
+        "onset_high_m": place.high_m,
+        "onset_input": place.text,
+        "severity": entry.severity,
+        "locations": joined(entry.locations),
+        "qualities": joined(entry.qualities),
+        "lasted_after_s": entry.lasted_after_s,
+        "notes": entry.notes,
+        "source": entry.source,
+        "confirmed": confirmed,
+        "created_at": datetime.now(UTC),
+    }
+    report_id = _upsert_report(conn, values)
+    conn.execute(delete(ls.pain_stages).where(ls.pain_stages.c.report_id == report_id))
     if stages:
         conn.execute(
             insert(ls.pain_stages),
             [{"report_id": report_id, "stage": s, "distance_m": d} for s, d in stages],
         )
+
+
+def _upsert_report(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert the run's report, or replace the one there, in one statement: two writers logging the
+    same run at once both succeed (the later one wins) instead of one failing on the unique key."""
+    table = ls.pain_reports
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        conn.execute(delete(table).where(table.c.activity_id == values["activity_id"]))
+        return int(conn.execute(insert(table).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+    statement = dialect_insert(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.activity_id],
+        set_={name: statement.excluded[name] for name in values if name != "activity_id"},
+    )
+    return int(conn.execute(statement.returning(table.c.id)).scalar_one())
 
 
 def get_pain(conn: Connection, user_id: int, activity_id: int) -> dict[str, Any] | None:
