@@ -250,7 +250,8 @@ def test_ctrl_c_stops_between_files_and_says_what_was_done(
     stop = caught.value
     assert (stop.files_done, stop.files_total) == (5, 24)
     assert stop.summary.counts["imported"] == 5 == _count(sqlite_engine, activities)
-    assert "5 of 24 files were read" in stop.message and "the other 19 files were not imported" in stop.message
+    assert "5 of 24 files were read" in stop.message
+    assert "the other 19 files were not imported" in stop.message
     assert isinstance(stop, KeyboardInterrupt)
 
 

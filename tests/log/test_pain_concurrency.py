@@ -25,9 +25,8 @@ def test_concurrent_pain_writes_on_one_run_all_succeed(engine: Engine) -> None:
                 barrier.wait(timeout=30)
                 with engine.begin() as conn:
                     at = 1000 + 100 * k + r
-                    record_pain(
-                        conn, 1, run_id, onset=f"{at}m", severity=k, stages=[f"cramp@{at + 50}m"], notes=f"w{k}"
-                    )
+                    stage = f"cramp@{at + 50}m"
+                    record_pain(conn, 1, run_id, onset=f"{at}m", severity=k, stages=[stage], notes=f"w{k}")
             except BaseException as exc:
                 errors.append(exc)
 

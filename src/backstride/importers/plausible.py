@@ -118,9 +118,11 @@ def clean_streams(activity: Activity) -> Activity:
             values = values.copy()
             example = float(values[bad][0])
             values[bad] = np.nan
+            count = int(bad.sum())
             activity.warnings.append(
-                f"{name}: {int(bad.sum())} {'value' if bad.sum() == 1 else 'values'} outside {_number(low)} to {_number(high)} {unit} "
-                f"(such as {_number(example)}) were dropped"
+                f"{name}: {count} {'value' if count == 1 else 'values'} outside {_number(low)} to "
+                f"{_number(high)} {unit} (such as {_number(example)}) "
+                f"{'was' if count == 1 else 'were'} dropped"
             )
         s[name] = values
     if "lat" in s and "lon" in s:
@@ -150,8 +152,10 @@ def _plausible_distance(t: np.ndarray, distance: np.ndarray, activity: Activity)
     dropped = 0
     for i in np.flatnonzero(ok):
         d, ti = float(out[i]), float(t[i])
-        if last_d is not None and last_t is not None and (
-            d < last_d or d - last_d > MAX_SPEED_MS * (ti - last_t) + 10.0
+        if (
+            last_d is not None
+            and last_t is not None
+            and (d < last_d or d - last_d > MAX_SPEED_MS * (ti - last_t) + 10.0)
         ):
             out[i] = np.nan
             dropped += 1

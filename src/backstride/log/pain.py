@@ -120,6 +120,8 @@ def record_pain(
     if entry.status == "none":
         if onset or from_lap or stages or entry.locations or entry.qualities or entry.severity:
             raise ValidationError("a pain-free run (--none) takes no onset, stages, location or severity")
+        if entry.lasted_after_s:
+            raise ValidationError("a pain-free run (--none) takes no --lasted")
         place = Onset(None, None, None)
         entry.severity = 0
     elif from_lap:

@@ -184,9 +184,7 @@ def _restore_missing(conn: Connection, activity_id: int, activity: Activity) -> 
     has_laps = conn.execute(select(laps.c.id).where(laps.c.activity_id == activity_id).limit(1)).first()
     if has_laps is None and activity.laps:
         _write_laps(conn, activity_id, activity)
-        conn.execute(
-            update(activities).where(activities.c.id == activity_id).values(laps=len(activity.laps))
-        )
+        conn.execute(update(activities).where(activities.c.id == activity_id).values(laps=len(activity.laps)))
         restored.append("laps")
     return tuple(restored)
 
