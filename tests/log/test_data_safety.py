@@ -28,8 +28,8 @@ from backstride.log.pain import get_pain, record_pain
 from backstride.log.pain_csv import import_pain_csv
 from backstride.store.activities import list_activities, load_streams
 from backstride.store.engine import open_store
-from backstride.store.schema import activities
 from backstride.store.prefs import set_pref
+from backstride.store.schema import activities
 from tests.log.helpers import START, make_run, save_run
 
 runner = CliRunner()
