@@ -20,22 +20,25 @@ import os
 import posixpath
 import re
 import zipfile
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from backstride.errors import BadFileError
-from backstride.importers import MAX_FILE_BYTES, read_activity_bytes
+from backstride.importers import (
+    MAX_COMPRESSION_RATIO,
+    MAX_FILE_BYTES,
+    RATIO_CHECK_MIN_BYTES,
+    read_activity_stream,
+)
 from backstride.importers.model import Activity
 from backstride.importers.sports import GENERIC, is_generic
 from backstride.importers.strava import StravaRow, read_strava_csv
 
 #: File name endings that hold activities.
 ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
-#: An entry whose uncompressed size is more than this many times its compressed size is a bomb.
-MAX_COMPRESSION_RATIO = 100
-#: The ratio check applies to entries larger than this (small files can compress very well).
-RATIO_CHECK_MIN_BYTES = 1024 * 1024
 #: An archive declaring more than this in total (bytes) is refused as a whole.
 MAX_ARCHIVE_BYTES = 64 * 1024**3
 #: An archive with more entries than this is refused as a whole.
@@ -73,6 +76,48 @@ class Source:
             raise BadFileError(self.name, f"larger than {MAX_FILE_BYTES // 1024**2} MB; refused")
         return data
 
+    @contextmanager
+    def open(self) -> Iterator[tuple[Any, int | None]]:
+        """The file as a binary stream (still gzipped if it is) and its stored size, read as it goes."""
+        if self.member is None:
+            try:
+                handle = open(self.path, "rb")  # noqa: SIM115 - closed below
+            except OSError as exc:
+                raise BadFileError(self.name, f"cannot be read ({exc.strerror or exc})") from exc
+            with handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > MAX_FILE_BYTES:
+                    raise BadFileError(self.name, f"larger than {MAX_FILE_BYTES // 1024**2} MB; refused")
+                yield handle, size
+            return
+        with ExitStack() as stack:
+            try:
+                archive = stack.enter_context(zipfile.ZipFile(self.path))
+                info = archive.getinfo(self.member)
+                _check_entry(info, self.name)
+                member = stack.enter_context(archive.open(info))
+            except _ZIP_ERRORS as exc:
+                raise BadFileError(self.name, f"cannot be read from the archive ({exc})") from exc
+            yield _Member(member, self.name), info.file_size
+
+
+class _Member:
+    """A zip member being read: its errors (a bad CRC, a truncated entry) are the file's own."""
+
+    def __init__(self, handle: Any, name: str) -> None:
+        self.handle = handle
+        self.name = name
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data: bytes = self.handle.read(size)
+        except _ZIP_ERRORS as exc:
+            raise BadFileError(self.name, f"cannot be read from the archive ({exc})") from exc
+        return data
+
+
+_ZIP_ERRORS = (OSError, zipfile.BadZipFile, KeyError, EOFError, NotImplementedError, RuntimeError, zlib.error)
+
 
 def _read_member(path: str, member: str, name: str) -> bytes:
     try:
@@ -88,7 +133,7 @@ def _read_member(path: str, member: str, name: str) -> bytes:
                         break
                     chunks.append(chunk)
                     size += len(chunk)
-    except (OSError, zipfile.BadZipFile, KeyError, EOFError, NotImplementedError, RuntimeError) as exc:
+    except _ZIP_ERRORS as exc:
         raise BadFileError(name, f"cannot be read from the archive ({exc})") from exc
     return b"".join(chunks)
 
@@ -392,7 +437,8 @@ def apply_overrides(activity: Activity, overrides: dict[str, Any]) -> Activity:
 
 def read_source(source: Source) -> list[Activity]:
     """Read a source into activities and apply its Strava overrides (see :func:`apply_overrides`)."""
-    activities = read_activity_bytes(source.read_bytes(), source.name)
+    with source.open() as (stream, size):
+        activities = read_activity_stream(stream, source.name, size)
     if source.overrides:
         overrides = dict(source.overrides)
         activities = [apply_overrides(activity, overrides) for activity in activities]

@@ -15,7 +15,7 @@ from backstride.errors import BadFileError
 from backstride.importers.fit.activity import FitTimeError, build_activities
 from backstride.importers.fit.decode import FitData, decode
 from backstride.importers.fit.profile import profile
-from backstride.importers.fit.scan import FitHeaderError
+from backstride.importers.fit.scan import FitHeaderError, FitTooLargeError
 from backstride.importers.model import Activity
 
 #: ``file_id.type`` of an activity file.
@@ -31,6 +31,8 @@ def _decode_or_fail(data: bytes, name: str) -> FitData:
         return decode(data)
     except FitHeaderError as exc:
         raise BadFileError(name, f"not a valid FIT file: {exc}") from exc
+    except FitTooLargeError as exc:
+        raise BadFileError(name, f"{exc} (a week at one record a second is about 600,000); refused") from exc
 
 
 def read_fit(data: bytes, name: str) -> list[Activity]:

@@ -258,7 +258,9 @@ def build_activities(fit: FitData, prof: FitProfile, warnings: list[str]) -> lis
     time = records.column("timestamp")
     time = _ffill(time) if time is not None else np.full(len(records), np.nan)
     finite = time[np.isfinite(time)]
-    first_time = float(finite[0]) if len(finite) else 0.0
+    if not len(finite):
+        raise FitTimeError("no record carries a time")
+    first_time = float(finite[0])
     device_time = bool(len(finite)) and float(finite.max()) < MIN_ABSOLUTE_DATE_TIME
     if device_time:
         warnings.append(
