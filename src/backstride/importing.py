@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -125,11 +126,12 @@ class Decoded:
 
 
 def _read(source: Source) -> Decoded:
-    from backstride.importers.sources import SkippedEntry, read_source
+    from backstride.errors import SkippedFile
+    from backstride.importers.sources import read_source
 
     try:
         return Decoded(source, read_source(source))
-    except SkippedEntry as exc:
+    except SkippedFile as exc:
         return Decoded(source, failure=exc.reason, skipped=True)
     except BadFileError as exc:
         return Decoded(source, failure=exc.reason)
@@ -232,7 +234,8 @@ def import_paths(
 
     Ctrl-C raises :class:`ImportInterrupted` with the summary so far.
     """
-    from backstride.importers.sources import SkippedEntry, find_sources
+    from backstride.errors import SkippedFile
+    from backstride.importers.sources import find_sources
     from backstride.log.archive import is_export, restore
 
     summary = ImportSummary()
@@ -243,10 +246,25 @@ def import_paths(
     paths = [p for p in paths if p not in exports]
     if exports and not paths:
         return summary
-    sources, problems = find_sources(paths)
-    for problem in problems:
-        status: Status = "skipped" if isinstance(problem, SkippedEntry) else "failed"
-        summary.outcomes.append(Outcome(problem.name, status, problem.reason))
+    with tempfile.TemporaryDirectory(prefix="backstride-import-") as workdir:  # zips inside zips
+        sources, problems = find_sources(paths, workdir)
+        for problem in problems:
+            status: Status = "skipped" if isinstance(problem, SkippedFile) else "failed"
+            summary.outcomes.append(Outcome(problem.name, status, problem.reason))
+        _import_sources(engine, summary, sources, user_id, sports, progress, workers, on_saved)
+    return summary
+
+
+def _import_sources(
+    engine: Engine,
+    summary: ImportSummary,
+    sources: list[Source],
+    user_id: int,
+    sports: Sequence[str] | None,
+    progress: Callable[[int, int], None] | None,
+    workers: int | None,
+    on_saved: SavedHook | None,
+) -> None:
     total = len(sources)
     done = 0
     if progress:
@@ -261,7 +279,6 @@ def import_paths(
     except KeyboardInterrupt:
         decoded.close()  # stops the workers now
         raise ImportInterrupted(summary, done, total) from None
-    return summary
 
 
 def _record(

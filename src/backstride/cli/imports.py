@@ -12,19 +12,27 @@ from backstride.cli.context import console, err_console, handle_errors, print_js
 from backstride.importing import ImportInterrupted, ImportSummary, import_paths
 from backstride.log.pain import onset_from_first_lap_hook
 
+#: Skipped files listed one by one (an account export holds thousands of the watch's own files).
+SKIPPED_SHOWN = 20
+
 
 def _print_summary(summary: ImportSummary) -> None:
+    skipped = 0
     for outcome in summary.outcomes:
         if outcome.status == "failed":
             err_console.print(
                 f"[red]failed[/]  {escape(outcome.name)}: {escape(outcome.reason)}", soft_wrap=True
             )
         elif outcome.status == "skipped":
-            console.print(
-                f"[yellow]skipped[/] {escape(outcome.name)}: {escape(outcome.reason)}", soft_wrap=True
-            )
+            skipped += 1
+            if skipped <= SKIPPED_SHOWN:
+                console.print(
+                    f"[yellow]skipped[/] {escape(outcome.name)}: {escape(outcome.reason)}", soft_wrap=True
+                )
         for warning in outcome.warnings:
             console.print(f"[yellow]warning[/] {escape(outcome.name)}: {escape(warning)}", soft_wrap=True)
+    if skipped > SKIPPED_SHOWN:
+        console.print(f"[yellow]... and {skipped - SKIPPED_SHOWN} more skipped[/] (--json lists every file)")
     counts = summary.counts
     console.print(
         f"imported {counts['imported']}, merged {counts['merged']}, duplicate {counts['duplicate']}, "

@@ -40,20 +40,6 @@ _CHUNK = 1024 * 1024
 FORMATS = ("fit", "gpx", "tcx")
 
 
-def gunzip_limited(data: bytes, name: str, limit: int = MAX_FILE_BYTES) -> bytes:
-    """Decompress gzip data, refusing output larger than ``limit`` bytes."""
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = decompressor.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise BadFileError(name, f"not a valid gzip file ({exc})") from exc
-    if len(out) > limit or decompressor.unconsumed_tail:
-        raise BadFileError(name, f"decompresses to more than {limit // (1024 * 1024)} MB; refused")
-    if not decompressor.eof:
-        raise BadFileError(name, "gzip file is truncated")
-    return out
-
-
 def sniff_format(data: bytes) -> str | None:
     """``fit``, ``gpx``, ``tcx`` or ``None``, from the content (never from the file name)."""
     if len(data) >= 12 and data[8:12] == b".FIT":
@@ -253,7 +239,6 @@ __all__ = [
     "STREAM_COLUMNS",
     "Activity",
     "Lap",
-    "gunzip_limited",
     "read_activity_bytes",
     "read_activity_file",
     "read_activity_stream",

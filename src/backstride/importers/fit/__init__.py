@@ -11,7 +11,7 @@ The message and field profile comes from garmin-fit-sdk at run time
 
 from __future__ import annotations
 
-from backstride.errors import BadFileError
+from backstride.errors import BadFileError, SkippedFile
 from backstride.importers.fit.activity import FitTimeError, build_activities
 from backstride.importers.fit.decode import FitData, decode
 from backstride.importers.fit.profile import profile
@@ -51,7 +51,7 @@ def read_fit(data: bytes, name: str) -> list[Activity]:
         kind_value = file_id.column("type")
         kind = prof.enum_name("file", kind_value[0]) if kind_value is not None else None
         if kind is not None and kind != ACTIVITY_FILE_TYPE:
-            raise BadFileError(name, f"a FIT {kind} file, not an activity")
+            raise SkippedFile(name, f"a FIT {kind} file, not an activity; skipped")
     records = fit.count("record")
     if records == 0:
         if walked.break_reason is not None:
