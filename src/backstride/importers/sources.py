@@ -429,10 +429,10 @@ def _others_skipped(label: str, members: list[str]) -> SkippedEntry:
     kinds = Counter(posixpath.splitext(m)[1].lower() or "no extension" for m in members)
     listed = ", ".join(f"{kind} {count}" for kind, count in kinds.most_common(6))
     more = "" if len(kinds) <= 6 else ", ..."
+    what = "file is not an activity file" if len(members) == 1 else "files are not activity files"
     return SkippedEntry(
         label,
-        f"{len(members)} {'file is not an activity file' if len(members) == 1 else 'files are not activity files'}"
-        f" ({listed}{more}); skipped",
+        f"{len(members)} {what} ({listed}{more}); skipped",
     )
 
 
