@@ -22,6 +22,8 @@ import os
 import zlib
 from typing import Protocol
 
+import numpy as np
+
 from backstride.errors import BadFileError
 from backstride.importers.model import STREAM_COLUMNS, Activity, Lap
 from backstride.importers.plausible import check_start
@@ -152,7 +154,10 @@ def read_activity_stream(raw: Readable, name: str, size: int | None = None) -> l
         raise BadFileError(name, "the file is empty")
     kind = sniff_format(head)
     try:
-        found = _read_kind(kind, content, name)
+        # Corrupt numbers overflow or turn invalid in arithmetic; they become inf or NaN, which the
+        # plausibility check then drops with a warning naming the channel.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            found = _read_kind(kind, content, name)
     except (OverflowError, OSError) as exc:  # a date no calendar holds
         raise BadFileError(name, f"a timestamp is out of range ({exc})") from exc
     for activity in found:

@@ -17,9 +17,12 @@ ELEVATION_HYSTERESIS_M = 2.0
 
 
 def haversine_steps(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Distance in metres between consecutive points (length n-1; NaN where a point is missing)."""
-    phi = np.radians(lat)
-    lam = np.radians(lon)
+    """Distance in metres between consecutive points (length n-1; NaN where a point is missing or
+    impossible, such as a latitude over 90: the plausibility check reports those later)."""
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(lat) <= 90.0) | ~(np.abs(lon) <= 180.0)
+    phi = np.radians(np.where(bad, np.nan, lat))
+    lam = np.radians(np.where(bad, np.nan, lon))
     dphi = np.diff(phi)
     dlam = np.diff(lam)
     a = np.sin(dphi / 2) ** 2 + np.cos(phi[:-1]) * np.cos(phi[1:]) * np.sin(dlam / 2) ** 2
