@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 #: Bytes of one track point as :func:`big_gpx` writes it (about).
-POINT_BYTES = 300
+POINT_BYTES = 289
 
 
 def big_gpx(path: Path, megabytes: float = 60.0, seed: int = 5) -> int:
