@@ -107,6 +107,8 @@ class ImportInterrupted(KeyboardInterrupt):
         counts = self.summary.counts
         stored = counts["imported"] + counts["merged"]
         rest = self.files_total - self.files_done
+        if not self.files_total:
+            return "interrupted while looking for files: nothing was imported"
         return (
             f"interrupted: {self.files_done} of {self.files_total} files were read "
             f"({stored} runs imported or merged, {counts['duplicate']} already there); the other {rest} "
@@ -247,7 +249,10 @@ def import_paths(
     if exports and not paths:
         return summary
     with tempfile.TemporaryDirectory(prefix="backstride-import-") as workdir:  # zips inside zips
-        sources, problems = find_sources(paths, workdir)
+        try:
+            sources, problems = find_sources(paths, workdir)
+        except KeyboardInterrupt:  # while looking through folders and archives: nothing was read yet
+            raise ImportInterrupted(summary, 0, 0) from None
         for problem in problems:
             status: Status = "skipped" if isinstance(problem, SkippedFile) else "failed"
             summary.outcomes.append(Outcome(problem.name, status, problem.reason))
