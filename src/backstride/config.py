@@ -23,12 +23,14 @@ class Settings:
     """Where the data lives and how to show it.
 
     ``db_url`` is an SQLAlchemy URL; ``units`` is ``None`` when the user gave none on the command line
-    or in the environment (the stored preference then applies, else miles).
+    or in the environment (the stored preference then applies, else miles). ``db_given`` is true when
+    the database came from ``--db`` or the environment rather than the default location.
     """
 
     db_url: str
     data_dir: Path
     units: str | None = None
+    db_given: bool = False
 
 
 def data_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -59,4 +61,4 @@ def load_settings(
         from backstride.errors import ValidationError
 
         raise ValidationError(f"units must be 'mi' or 'km', not {chosen_units!r}")
-    return Settings(db_url=url, data_dir=directory, units=chosen_units)
+    return Settings(db_url=url, data_dir=directory, units=chosen_units, db_given=bool(raw_db))

@@ -18,6 +18,17 @@ class BadFileError(BackstrideError):
         self.name = name
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[BadFileError], tuple[str, str]]:
+        # Errors raised in a worker process travel back whole (the default pickling would call
+        # ``__init__`` with the message alone and fail).
+        return (type(self), (self.name, self.reason))
+
+
+class SkippedFile(BadFileError):
+    """A file deliberately not imported, which is no failure: a FIT file that is not an activity (a
+    watch's monitoring or settings file), an entry that holds no activity. The import counts it as
+    skipped, with the reason."""
+
 
 class ValidationError(BackstrideError):
     """User input that cannot be accepted (an unknown run, a severity of 11, a future date ...)."""

@@ -1,19 +1,27 @@
 """The import job: paths in, activities stored, every file accounted for.
 
 Reading and decoding run in worker processes (both cores); the store is written by this process only,
-one transaction per activity, so a failure never leaves half an activity behind.
+one transaction per activity (with its lap-button draft, when the hook makes one), so a failure or a
+crash never leaves half an activity behind.
+
+Workers send back plain records (:class:`Decoded`): a file that cannot be read is a failure of that file
+alone, whatever went wrong in the worker (even a worker process that dies). Ctrl-C stops the import
+between two files and raises :class:`ImportInterrupted`, which carries the summary of what was done.
 """
 
 from __future__ import annotations
 
 import os
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import signal
+import tempfile
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from backstride.errors import BadFileError
 from backstride.importers.model import Activity
@@ -24,10 +32,15 @@ if TYPE_CHECKING:
     from backstride.importers.sources import Source
 
 Status = Literal["imported", "merged", "duplicate", "skipped", "failed"]
+#: ``on_saved(conn, activity_id, activity)``: runs in the activity's own transaction (inside a
+#: savepoint) after it was saved; returns a note on what it added, or ``None``.
+SavedHook = Callable[[Connection, int, Activity], "str | None"]
 #: Sources handed to a worker at a time; small enough for a smooth progress bar.
 CHUNK = 8
 #: Below this many files, decoding in-process beats starting worker processes.
 PARALLEL_MIN_FILES = 6
+#: Chunks in flight per worker: enough to keep the workers busy, few enough to bound memory.
+AHEAD_PER_WORKER = 2
 
 
 @dataclass
@@ -82,24 +95,125 @@ class ImportSummary:
         }
 
 
-def _read(source: Source) -> tuple[Source, list[Activity] | BadFileError]:
+class ImportInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an import: ``summary`` holds what was done; ``files_done`` of ``files_total``
+    files were read and stored (each in its own transaction), the rest were not touched."""
+
+    def __init__(self, summary: ImportSummary, files_done: int, files_total: int) -> None:
+        super().__init__(files_done, files_total)
+        self.summary = summary
+        self.files_done = files_done
+        self.files_total = files_total
+
+    @property
+    def message(self) -> str:
+        counts = self.summary.counts
+        stored = counts["imported"] + counts["merged"]
+        rest = self.files_total - self.files_done
+        if not self.files_total:
+            return "interrupted while looking for files: nothing was imported"
+        return (
+            f"interrupted: {self.files_done} of {self.files_total} files were read "
+            f"({stored} runs imported or merged, {counts['duplicate']} already there); the other {rest} "
+            f"{'file was' if rest == 1 else 'files were'} not imported. Run the same import again to "
+            "finish: files already imported count as duplicates."
+        )
+
+
+@dataclass
+class Decoded:
+    """What a worker sends back for one source: its activities, or why it could not be read."""
+
+    source: Source
+    activities: list[Activity] | None = None
+    failure: str | None = None
+    skipped: bool = False
+
+
+def _read(source: Source) -> Decoded:
+    from backstride.errors import SkippedFile
     from backstride.importers.sources import read_source
 
     try:
-        return source, read_source(source)
+        return Decoded(source, read_source(source))
+    except SkippedFile as exc:
+        return Decoded(source, failure=exc.reason, skipped=True)
     except BadFileError as exc:
-        return source, exc
+        return Decoded(source, failure=exc.reason)
     except Exception as exc:  # a decoder bug must not stop the whole import: report it on that file
-        return source, BadFileError(source.name, f"could not be read ({type(exc).__name__}: {exc})")
+        return Decoded(source, failure=f"could not be read ({type(exc).__name__}: {exc})")
 
 
-def _decoded(sources: list[Source], workers: int) -> Iterator[tuple[Source, list[Activity] | BadFileError]]:
+def _read_chunk(sources: list[Source]) -> list[Decoded]:
+    return [_read(source) for source in sources]
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the importing process, which stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once: cancel what is queued and end the workers busy with a chunk."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    processes = getattr(pool, "_processes", None) or {}  # private, but the only way to stop them now
+    for process in list(processes.values()):
+        if hasattr(process, "terminate"):
+            process.terminate()
+
+
+def _died(source: Source) -> Decoded:
+    return Decoded(
+        source, failure="the process reading it stopped abruptly (out of memory, or a crash); not imported"
+    )
+
+
+def _isolated(sources: list[Source]) -> Iterator[Decoded]:
+    """After a worker died: each remaining file in a worker of its own, so the culprit is named."""
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for source in sources:
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=1, initializer=_ignore_sigint)
+            try:
+                [result] = pool.submit(_read_chunk, [source]).result()
+            except BrokenProcessPool:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+                result = _died(source)
+            yield result
+    finally:
+        if pool is not None:
+            _stop(pool)
+
+
+def _decoded(sources: list[Source], workers: int) -> Generator[Decoded, None, None]:
     if workers <= 1 or len(sources) < PARALLEL_MIN_FILES:
         for source in sources:
             yield _read(source)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_read, sources, chunksize=CHUNK)
+    chunks = deque(sources[i : i + CHUNK] for i in range(0, len(sources), CHUNK))
+    pending: deque[tuple[list[Source], Future[list[Decoded]]]] = deque()
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    try:
+        while chunks or pending:
+            while chunks and len(pending) < workers * AHEAD_PER_WORKER:
+                chunk = chunks.popleft()
+                pending.append((chunk, pool.submit(_read_chunk, chunk)))
+            chunk, future = pending.popleft()
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                # A worker died (killed for memory, or crashed): no chunk in flight can be trusted.
+                _stop(pool)
+                rest = chunk + [s for c, _ in pending for s in c] + [s for c in chunks for s in c]
+                pending.clear()
+                chunks.clear()
+                yield from _isolated(rest)
+                return
+            yield from results
+    finally:
+        _stop(pool)
 
 
 def default_workers() -> int:
@@ -114,54 +228,92 @@ def import_paths(
     sports: Sequence[str] | None = ("running",),
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
-    on_saved: Callable[[Engine, int, Activity], None] | None = None,
+    on_saved: SavedHook | None = None,
 ) -> ImportSummary:
     """Import activity files, folders, zips and Strava exports into the store.
 
     ``sports=None`` imports every sport; otherwise other sports are skipped and counted.
-    ``progress(done, total)`` is called after each file. ``on_saved(engine, activity_id, activity)``
-    runs after each newly imported activity (the log uses it for the lap-button onset).
+    ``progress(done, total)`` is called after each file. ``on_saved(conn, activity_id, activity)`` runs
+    in the transaction of each stored activity, also for a duplicate (the log uses it for the lap-button
+    draft, which a crash can then never separate from its run); its failure is a warning on that run.
+
+    Ctrl-C raises :class:`ImportInterrupted` with the summary so far.
     """
-    from backstride.importers.sources import SkippedEntry, find_sources
+    from backstride.errors import SkippedFile
+    from backstride.importers.sources import find_sources
     from backstride.log.archive import is_export, restore
 
     summary = ImportSummary()
     exports = [p for p in paths if os.path.isdir(p) and is_export(p)]
     for path in exports:  # a backstride export folder: restored as a whole (empty database only)
         restored = restore(engine, path, user_id)
-        summary.outcomes.append(
-            Outcome(path, "imported", f"restored a backstride export ({restored.total} rows)")
-        )
+        summary.outcomes.append(Outcome(path, "imported", restored.describe()))
     paths = [p for p in paths if p not in exports]
     if exports and not paths:
         return summary
-    sources, problems = find_sources(paths)
-    for problem in problems:
-        status: Status = "skipped" if isinstance(problem, SkippedEntry) else "failed"
-        summary.outcomes.append(Outcome(problem.name, status, problem.reason))
-    health = [s for s in sources if s.kind == "apple_health"]
-    if health:
-        from backstride.importing_health import import_health_export
+    with tempfile.TemporaryDirectory(prefix="backstride-import-") as workdir:  # zips inside zips
+        try:
+            sources, problems = find_sources(paths, workdir)
+        except KeyboardInterrupt:  # while looking through folders and archives: nothing was read yet
+            raise ImportInterrupted(summary, 0, 0) from None
+        for problem in problems:
+            status: Status = "skipped" if isinstance(problem, SkippedFile) else "failed"
+            summary.outcomes.append(Outcome(problem.name, status, problem.reason))
+        health = [s for s in sources if s.kind == "apple_health"]
+        if health:
+            from backstride.importing_health import import_health_export
 
-        sources = [s for s in sources if s.kind != "apple_health"]
-        for source in health:
-            import_health_export(engine, source.path, source.member, summary, user_id=user_id,
-                                 sports=sports, progress=progress, on_saved=on_saved)
+            sources = [s for s in sources if s.kind != "apple_health"]
+            for source in health:
+                import_health_export(engine, source.path, source.member, summary, user_id=user_id,
+                                     sports=sports, progress=progress, on_saved=on_saved)
+        _import_sources(engine, summary, sources, user_id, sports, progress, workers, on_saved)
+    return summary
+
+
+def _import_sources(
+    engine: Engine,
+    summary: ImportSummary,
+    sources: list[Source],
+    user_id: int,
+    sports: Sequence[str] | None,
+    progress: Callable[[int, int], None] | None,
+    workers: int | None,
+    on_saved: SavedHook | None,
+) -> None:
     total = len(sources)
+    done = 0
     if progress:
         progress(0, total)
     decoded = _decoded(sources, workers if workers is not None else default_workers())
-    for done, (source, result) in enumerate(decoded, start=1):
-        if isinstance(result, BadFileError):
-            summary.outcomes.append(Outcome(result.name, "failed", result.reason))
-        else:
-            multi = len(result) > 1
-            for i, activity in enumerate(result):
-                label = f"{source.name} (session {i + 1})" if multi else source.name
-                summary.outcomes.append(store_one(engine, label, activity, user_id, sports, on_saved))
-        if progress:
-            progress(done, total)
-    return summary
+    try:
+        for result in decoded:
+            _record(engine, summary, result, user_id, sports, on_saved)
+            done += 1
+            if progress:
+                progress(done, total)
+    except KeyboardInterrupt:
+        decoded.close()  # stops the workers now
+        raise ImportInterrupted(summary, done, total) from None
+
+
+def _record(
+    engine: Engine,
+    summary: ImportSummary,
+    result: Decoded,
+    user_id: int,
+    sports: Sequence[str] | None,
+    on_saved: SavedHook | None,
+) -> None:
+    source = result.source
+    if result.activities is None:
+        status: Status = "skipped" if result.skipped else "failed"
+        summary.outcomes.append(Outcome(source.name, status, result.failure or "could not be read"))
+        return
+    multi = len(result.activities) > 1
+    for i, activity in enumerate(result.activities):
+        label = f"{source.name} (session {i + 1})" if multi else source.name
+        summary.outcomes.append(store_one(engine, label, activity, user_id, sports, on_saved))
 
 
 def store_one(
@@ -170,8 +322,10 @@ def store_one(
     activity: Activity,
     user_id: int,
     sports: Sequence[str] | None,
-    on_saved: Callable[[Engine, int, Activity], None] | None,
+    on_saved: SavedHook | None,
 ) -> Outcome:
+    from backstride.importers.plausible import not_a_run
+
     if sports is not None and activity.sport not in sports:
         return Outcome(
             label,
@@ -181,13 +335,47 @@ def store_one(
         )
     if activity.samples == 0 and not activity.distance_m:
         return Outcome(label, "failed", "holds no samples and no distance", sport=activity.sport)
+    why_not = not_a_run(activity)
+    if why_not is not None:
+        return Outcome(label, "skipped", why_not, sport=activity.sport)
+    warnings = list(activity.warnings)
+    notes: list[str] = []
     try:
         with engine.begin() as conn:
             saved = save_activity(conn, activity, user_id)
+            notes.extend(saved.restored)
+            if on_saved is not None:
+                note = _run_hook(conn, on_saved, saved.activity_id, activity, warnings)
+                if note:
+                    notes.append(note)
     except Exception as exc:
         return Outcome(
             label, "failed", f"could not be stored ({type(exc).__name__}: {exc})", sport=activity.sport
         )
-    if saved.status == "imported" and on_saved is not None:
-        on_saved(engine, saved.activity_id, activity)
-    return Outcome(label, saved.status, "", saved.activity_id, activity.sport, list(activity.warnings))
+    reason = ""
+    if saved.status == "duplicate":
+        reason = "already imported" + (f"; added what it lacked: {', '.join(notes)}" if notes else "")
+    elif notes:
+        reason = "; ".join(notes)
+    return Outcome(label, saved.status, reason, saved.activity_id, activity.sport, warnings)
+
+
+def _run_hook(
+    conn: Connection, hook: SavedHook, activity_id: int, activity: Activity, warnings: list[str]
+) -> str | None:
+    """The hook in a savepoint: its failure rolls back what it wrote, never the run, and is a warning."""
+    from backstride.errors import BackstrideError
+
+    savepoint = conn.begin_nested()
+    try:
+        note = hook(conn, activity_id, activity)
+    except BackstrideError as exc:
+        savepoint.rollback()
+        warnings.append(f"no lap-button pain draft: {exc}")
+        return None
+    except Exception as exc:
+        savepoint.rollback()
+        warnings.append(f"no lap-button pain draft ({type(exc).__name__}: {exc})")
+        return None
+    savepoint.commit()
+    return note

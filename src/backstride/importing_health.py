@@ -27,7 +27,7 @@ from backstride.importers.apple_health.units import mass_kg
 from backstride.importers.apple_health.workout import build_activity, identity, label, sport_of
 from backstride.importers.gpx import read_gpx
 from backstride.importers.model import Activity
-from backstride.importing import ImportSummary, Outcome, store_one
+from backstride.importing import ImportSummary, Outcome, SavedHook, store_one
 from backstride.store.activities import known_hashes
 from backstride.store.schema import activity_files
 
@@ -84,7 +84,7 @@ def import_health_export(
     user_id: int,
     sports: Sequence[str] | None = ("running",),
     progress: Callable[[int, int], None] | None = None,
-    on_saved: Callable[[Engine, int, Activity], None] | None = None,
+    on_saved: SavedHook | None = None,
 ) -> None:
     """Import the export whose XML is ``path`` (or ``member`` of the zip ``path``) into ``summary``."""
     export = HealthExport(path, member)
@@ -121,7 +121,7 @@ def _import_scanned(
     summary: ImportSummary,
     user_id: int,
     sports: Sequence[str] | None,
-    on_saved: Callable[[Engine, int, Activity], None] | None,
+    on_saved: SavedHook | None,
 ) -> None:
     name = export.name
     for problem in scan.problems:

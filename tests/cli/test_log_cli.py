@@ -197,7 +197,7 @@ def test_routine_body_shoe_context(db: str, store: Engine) -> None:
     assert routines["couch stretch"]["times"] == 1
 
     run(db, "body", "weight", "82.5kg", "--date", "2025-03-01")
-    assert "weight kg" in run(db, "body", "weight", "--", "-82kg", code=1)
+    assert "not a body weight" in run(db, "body", "weight", "--", "-82kg", code=1)
     future = (date.today() + timedelta(days=3)).isoformat()
     assert "in the future" in run(db, "body", "weight", "80", "--date", future, code=1)
     assert json.loads(run(db, "body", "list", "--json")) == [{"date": "2025-03-01", "weight_kg": 82.5}]

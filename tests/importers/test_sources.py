@@ -254,7 +254,11 @@ def test_plain_zip_and_a_zip_inside_a_folder(tmp_path: Path) -> None:
     (tmp_path / "not-a-zip.zip").write_bytes(b"garbage")
     found, problems = find_sources([str(inner), str(tmp_path / "not-a-zip.zip")])
     assert [s.member for s in found] == ["a.gpx.gz", "b.tcx"]
-    assert [Path(p.name).name for p in problems] == ["not-a-zip.zip"]
+    skipped = [p for p in problems if isinstance(p, SkippedEntry)]
+    assert [Path(p.name).name for p in problems if p not in skipped] == ["not-a-zip.zip"]
+    assert [(Path(p.name).name, p.reason) for p in skipped] == [
+        ("runs.zip", "1 file is not an activity file (.txt 1); skipped")
+    ]
     assert all(len(read_source(s)) == 1 for s in found)
 
 

@@ -164,9 +164,10 @@ def test_import_dir_restores_and_streams_are_optional(
     run_id = save_run(engine, make_run(laps=[(2000.0, "manual"), (8000.0, "session_end")]))
     with engine.begin() as conn:
         record_pain(conn, 1, run_id, from_lap=True, severity=5)
-    export(engine, tmp_path / "lean", 1)
-    export(engine, tmp_path / "full", 1, streams=True)
-    assert "streams" not in _tables(tmp_path / "lean")
+    lean = export(engine, tmp_path / "lean", 1, streams=False)
+    full = export(engine, tmp_path / "full", 1)  # streams are exported by default
+    assert "streams" not in _tables(tmp_path / "lean") and "second-by-second" in lean["missing"]
+    assert len(_tables(tmp_path / "full")["streams"]) == 1 and full["missing"] is None
     readable = (tmp_path / "full" / "streams" / f"{run_id}.csv").read_text().splitlines()
     assert readable[0] == "distance,t" and readable[2] == "3.2,1.0"
     summary = import_paths(other_engine, [str(tmp_path / "full")], user_id=1)

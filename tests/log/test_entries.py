@@ -81,8 +81,8 @@ def test_body_weight(engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("weight", "day", "message"),
     [
-        ("-80kg", None, "weight kg"),
-        ("0", None, "weight kg"),
+        ("-80kg", None, "not a body weight"),
+        ("0", None, "give the unit"),
         ("eighty", None, "not a weight"),
         ("80kg", date.today() + timedelta(days=5), "in the future"),
     ],

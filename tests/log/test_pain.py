@@ -190,11 +190,13 @@ def test_unknown_none_and_pain_are_told_apart(engine: Engine) -> None:
 def test_lap_hook_makes_a_draft_only_when_the_setting_is_on(engine: Engine) -> None:
     first = make_run(laps=LAPS, tag="a")
     run_a = save_run(engine, first)
-    onset_from_first_lap_hook(engine, run_a, first)
+    with engine.begin() as conn:
+        onset_from_first_lap_hook(conn, run_a, first)
     assert _count(engine) == 0
     with engine.begin() as conn:
         set_pref(conn, 1, "lap_is_pain", "true")
-    onset_from_first_lap_hook(engine, run_a, first)
+    with engine.begin() as conn:
+        onset_from_first_lap_hook(conn, run_a, first)
     with engine.connect() as conn:
         draft = get_pain(conn, 1, run_a)
     assert draft is not None
@@ -206,7 +208,8 @@ def test_lap_hook_makes_a_draft_only_when_the_setting_is_on(engine: Engine) -> N
     )
     no_manual = make_run(laps=[(1609.344, "distance"), (8000.0, "session_end")], tag="b")
     run_b = save_run(engine, no_manual)
-    onset_from_first_lap_hook(engine, run_b, no_manual)
+    with engine.begin() as conn:
+        onset_from_first_lap_hook(conn, run_b, no_manual)
     assert _count(engine) == 1
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from backstride.config import Settings
 from backstride.errors import BackstrideError
-from backstride.store.engine import open_store
+from backstride.store.engine import connect_store, describe_url
 from backstride.store.prefs import get_pref
 from backstride.store.schema import LOCAL_USER_ID
 
@@ -39,7 +39,12 @@ class State:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = open_store(self.settings.db_url)
+            self._engine, created = connect_store(
+                self.settings.db_url, create_folders=not self.settings.db_given
+            )
+            if created:
+                where = describe_url(self.settings.db_url)
+                err_console.print(f"created a new, empty store at {escape(where)}", soft_wrap=True)
         return self._engine
 
     @property

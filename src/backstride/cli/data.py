@@ -19,8 +19,11 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         directory: Annotated[str, typer.Argument(help="A new (or empty) folder to write to.")],
         streams: Annotated[
-            bool, typer.Option("--streams", help="Include the second-by-second streams.")
-        ] = False,
+            bool,
+            typer.Option(
+                "--streams/--no-streams", help="Include the second-by-second streams (the default)."
+            ),
+        ] = True,
         as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
     ) -> None:
         """Write everything as CSV and JSON with a manifest ('backstride import DIR' restores it)."""
@@ -31,6 +34,8 @@ def register(app: typer.Typer) -> None:
             return
         rows = sum(t["rows"] for t in manifest["tables"].values())
         console.print(f"wrote {rows} rows in {len(manifest['tables'])} tables to {directory}")
+        if manifest["missing"]:
+            console.print(f"[yellow]note[/] {manifest['missing']}", soft_wrap=True)
 
     @app.command("delete")
     @handle_errors

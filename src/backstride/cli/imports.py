@@ -9,25 +9,32 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from backstride.cli.context import console, err_console, handle_errors, print_json, state
-from backstride.importing import ImportSummary, import_paths
+from backstride.importing import ImportInterrupted, ImportSummary, import_paths
 from backstride.log.pain import onset_from_first_lap_hook
 
 #: Up to this many newly arrived runs get a line each with where to log their pain.
 QUICK_LOG_LINES = 5
+#: Skipped files listed one by one (an account export holds thousands of the watch's own files).
+SKIPPED_SHOWN = 20
 
 
 def _print_summary(summary: ImportSummary, quick_log: bool = True) -> None:
+    skipped = 0
     for outcome in summary.outcomes:
         if outcome.status == "failed":
             err_console.print(
                 f"[red]failed[/]  {escape(outcome.name)}: {escape(outcome.reason)}", soft_wrap=True
             )
         elif outcome.status == "skipped":
-            console.print(
-                f"[yellow]skipped[/] {escape(outcome.name)}: {escape(outcome.reason)}", soft_wrap=True
-            )
+            skipped += 1
+            if skipped <= SKIPPED_SHOWN:
+                console.print(
+                    f"[yellow]skipped[/] {escape(outcome.name)}: {escape(outcome.reason)}", soft_wrap=True
+                )
         for warning in outcome.warnings:
             console.print(f"[yellow]warning[/] {escape(outcome.name)}: {escape(warning)}", soft_wrap=True)
+    if skipped > SKIPPED_SHOWN:
+        console.print(f"[yellow]... and {skipped - SKIPPED_SHOWN} more skipped[/] (--json lists every file)")
     new = [o for o in summary.outcomes if o.status in ("imported", "merged") and o.activity_id is not None]
     if quick_log and len(new) <= QUICK_LOG_LINES:  # a few new runs: say where to mark the pain of each
         for outcome in new:
@@ -76,17 +83,26 @@ def register(app: typer.Typer) -> None:
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            summary = import_paths(
-                st.engine,
-                paths,
-                user_id=st.user_id,
-                sports=sports,
-                progress=progress,
-                on_saved=onset_from_first_lap_hook,
-            )
+            try:
+                summary = import_paths(
+                    st.engine,
+                    paths,
+                    user_id=st.user_id,
+                    sports=sports,
+                    progress=progress,
+                    on_saved=onset_from_first_lap_hook,
+                )
+            except ImportInterrupted as stop:
+                interrupted: ImportInterrupted | None = stop
+                summary = stop.summary
+            else:
+                interrupted = None
         if as_json:
             print_json(summary.as_dict())
         else:
             _print_summary(summary)
+        if interrupted is not None:
+            err_console.print(f"[yellow]{escape(interrupted.message)}[/]", soft_wrap=True)
+            raise typer.Exit(130)
         if summary.failed:
             raise typer.Exit(1)

@@ -10,6 +10,7 @@ from rich.table import Table
 from backstride.cli.context import console, handle_errors, print_json, state
 from backstride.cli.log_common import interactive, need
 from backstride.errors import ValidationError
+from backstride.log.aliases import list_aliases, remove_alias, set_alias
 from backstride.log.lifting import (
     EFFORTS,
     SET_EXAMPLE,
@@ -50,7 +51,8 @@ def import_command(
     )
     if result.unknown_exercises:
         console.print(
-            "[yellow]not in the exercise catalogue[/] (they count in no back-loading figure): "
+            "[yellow]not in the exercise catalogue[/] (they count in no back-loading figure; "
+            "'backstride lift alias NAME EXERCISE' says what they are): "
             + ", ".join(result.unknown_exercises)
         )
 
@@ -162,6 +164,42 @@ def daily_command(
             str(r["sessions"]),
         )
     console.print(table)
+
+
+@lift_app.command("alias")
+@handle_errors
+def alias_command(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="Your name for the exercise, as your app writes it.")
+    ] = None,
+    exercise: Annotated[
+        str | None, typer.Argument(help="The catalogue exercise it is, e.g. 'Squat (Barbell)'.")
+    ] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Remove the alias of NAME.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print your aliases as JSON.")] = False,
+) -> None:
+    """Count an exercise name the catalogue does not know as one it does (no arguments: list them)."""
+    st = state(ctx)
+    with st.engine.begin() as conn:
+        if name is not None and remove:
+            remove_alias(conn, st.user_id, name)
+            console.print(f"removed the alias of {name!r}")
+            return
+        if name is not None:
+            if exercise is None:
+                raise ValidationError("give the catalogue exercise too: lift alias NAME EXERCISE")
+            found = set_alias(conn, st.user_id, name, exercise)
+            console.print(f"{name!r} now counts as {found.name} (back loading: {found.back_loading})")
+            return
+        aliases = list_aliases(conn, st.user_id)
+    if as_json:
+        print_json(aliases)
+        return
+    if not aliases:
+        console.print("no aliases yet: backstride lift alias NAME EXERCISE")
+    for entry in aliases:
+        console.print(f"{entry['name']} -> {entry['exercise']} (back loading: {entry['back_loading']})")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from backstride.cli.context import console, handle_errors, print_json, state
 from backstride.cli.log_common import default_group, maybe, need
+from backstride.errors import ValidationError
 from backstride.log.pain import (
     LOCATIONS,
     QUALITIES,
@@ -21,6 +22,9 @@ from backstride.log.pain import (
 from backstride.log.pain_csv import import_pain_csv
 from backstride.store.activities import resolve_run
 from backstride.units import format_distance, format_duration
+
+#: Rows matching no run that the text output lists one by one; the rest are counted.
+UNMATCHED_SHOWN = 10
 
 pain_app = typer.Typer(
     cls=default_group("record"),
@@ -94,6 +98,17 @@ def record_command(
 ) -> None:
     """Record the pain report of one run (replacing any earlier one)."""
     st = state(ctx)
+    details = {
+        "--onset": onset,
+        "--from-lap": from_lap,
+        "--severity": severity is not None,
+        "--where": where,
+        "--quality": quality,
+        "--stage": stage,
+        "--lasted": lasted,
+        "--notes": notes,
+    }
+    refuse_contradictions({"--delete": delete, "--confirm": confirm, "--none": none}, details)
     unit = st.units
     with st.engine.begin() as conn:
         if delete:
@@ -104,6 +119,7 @@ def record_command(
             report = confirm_pain(conn, st.user_id, run)
         elif none:
             report = record_pain(conn, st.user_id, run, status="none", notes=notes)
+
         else:
             run = str(resolve_run(conn, st.user_id, run)["id"])  # an unknown run fails before any prompt
             if not from_lap:
@@ -131,6 +147,26 @@ def record_command(
         console.print(describe(report, unit))
 
 
+def refuse_contradictions(modes: dict[str, bool], details: dict[str, Any]) -> None:
+    """--delete, --confirm and --none each stand alone (--none takes only --notes): refuse the rest."""
+    chosen = [name for name, on in modes.items() if on]
+    if len(chosen) > 1:
+        raise ValidationError(f"{' and '.join(chosen)} contradict each other: give one")
+    if not chosen:
+        return
+    allowed = ("--notes",) if chosen[0] == "--none" else ()
+    extra = [name for name, value in details.items() if value and name not in allowed]
+    if extra:
+        what = {
+            "--none": "a pain-free run",
+            "--delete": "removing a report",
+            "--confirm": "confirming a draft",
+        }
+        raise ValidationError(
+            f"{chosen[0]} ({what[chosen[0]]}) contradicts {', '.join(extra)}: give one or the other"
+        )
+
+
 def _split(text: str | None) -> list[str]:
     return [] if not text else [text]
 
@@ -153,8 +189,14 @@ def import_command(
         print_json(result.as_dict())
         return
     console.print(f"saved {len(result.saved)} pain reports")
-    for row, start in result.unmatched:
+    for row, start in result.unmatched[:UNMATCHED_SHOWN]:
         console.print(f"[yellow]no run[/] within 2 minutes of {start} (row {row}): not saved")
+    if len(result.unmatched) > UNMATCHED_SHOWN:
+        more = len(result.unmatched) - UNMATCHED_SHOWN
+        console.print(
+            f"[yellow]... and {more:,} more rows[/] matched no run ({len(result.unmatched):,} in all; "
+            "--json lists every one)"
+        )
 
 
 @pain_app.command("list")

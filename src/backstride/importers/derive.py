@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from backstride.importers.model import Activity, finite_or_none
+from backstride.importers.plausible import clean_streams, clean_summary
 
 EARTH_RADIUS_M = 6_371_008.8
 #: Below this speed (m/s) a sample counts as stopped, for moving time.
@@ -16,9 +17,12 @@ ELEVATION_HYSTERESIS_M = 2.0
 
 
 def haversine_steps(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Distance in metres between consecutive points (length n-1; NaN where a point is missing)."""
-    phi = np.radians(lat)
-    lam = np.radians(lon)
+    """Distance in metres between consecutive points (length n-1; NaN where a point is missing or
+    impossible, such as a latitude over 90: the plausibility check reports those later)."""
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(lat) <= 90.0) | ~(np.abs(lon) <= 180.0)
+    phi = np.radians(np.where(bad, np.nan, lat))
+    lam = np.radians(np.where(bad, np.nan, lon))
     dphi = np.diff(phi)
     dlam = np.diff(lam)
     a = np.sin(dphi / 2) ** 2 + np.cos(phi[:-1]) * np.cos(phi[1:]) * np.sin(dlam / 2) ** 2
@@ -74,11 +78,22 @@ def _mean(values: np.ndarray | None, positive: bool = True) -> float | None:
 
 
 def fill_derived(activity: Activity) -> Activity:
-    """Fill the summary fields a file left out, from its streams. Changes and returns ``activity``."""
+    """Fill the summary fields a file left out, from its streams. Changes and returns ``activity``.
+
+    Impossible samples and stated values are dropped first (see :mod:`backstride.importers.plausible`),
+    and the derived values are checked the same way.
+    """
+    clean_streams(activity)
+    clean_summary(activity)
+    _derive(activity)
+    return clean_summary(activity)
+
+
+def _derive(activity: Activity) -> None:
     s = activity.streams
     t = s.get("t")
     if t is None or len(t) == 0:
-        return activity
+        return
     if "distance" not in s and "lat" in s and "lon" in s:
         s["distance"] = cumulative_distance(s["lat"], s["lon"])
     if "distance" in s:
@@ -122,4 +137,3 @@ def fill_derived(activity: Activity) -> Activity:
         activity.avg_step_length = _mean(s.get("step_length"))
     if activity.avg_power is None:
         activity.avg_power = _mean(s.get("power"))
-    return activity

@@ -8,6 +8,8 @@ joined in time order; a new segment is a pause, so no distance is counted across
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
@@ -15,15 +17,15 @@ from lxml import etree
 
 from backstride.errors import BadFileError
 from backstride.importers._xmltools import (
+    MAX_POINTS,
+    PointBuffer,
     TagMap,
     child_text,
-    children,
-    column,
+    drop,
     format_time,
+    iter_elements,
     local,
-    parse_time,
-    parse_xml,
-    to_float,
+    root_of,
     utc_datetime,
 )
 from backstride.importers.derive import fill_derived, haversine_steps
@@ -34,6 +36,9 @@ from backstride.importers.sports import (
     running_cadence_as_steps,
     sport_and_sub_sport,
 )
+
+if TYPE_CHECKING:
+    from backstride.importers import Readable
 
 #: Track point (and extension) element names, lower case, onto stream columns.
 _POINT_FIELDS = {
@@ -51,99 +56,125 @@ _TAGS = TagMap({**_POINT_FIELDS, "time": "time"})
 _CHANNELS = ("altitude", "heart_rate", "cadence", "speed", "power")
 
 
-class _Points:
-    """Column lists filled point by point, then turned into arrays."""
+_UNSEEN = object()
 
-    def __init__(self) -> None:
-        self.time: list[float] = []
-        self.segment: list[int] = []
-        self.lat: list[float] = []
-        self.lon: list[float] = []
-        self.values: dict[str, list[float]] = {name: [] for name in _CHANNELS}
-        self.offset: int | None = None
+
+class _Points:
+    """Track points read so far: their texts, turned into numbers a batch at a time."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.buffer = PointBuffer(("segment", "lat", "lon", *_CHANNELS))
+        self.tags: dict[object, str | None] = {}
         self.untimed = 0
 
     def add(self, point: etree._Element, segment: int) -> None:
-        found: dict[str, float] = {}
-        stamp = None
-        for element in point.iter():
-            field = _TAGS(element.tag)
-            if field is None:
-                continue
-            if field == "time":
-                stamp = parse_time(element.text)
-            else:
-                found.setdefault(field, to_float(element.text))
-        if stamp is None:
+        found: dict[str, str | None] = {}
+        tags = self.tags
+        for element in point.iterdescendants():
+            tag = element.tag
+            field = tags.get(tag, _UNSEEN)
+            if field is _UNSEEN:
+                field = tags[tag] = _TAGS(tag)
+            if field is not None and field not in found:
+                found[field] = element.text  # type: ignore[index]
+        time = found.get("time")
+        if time is None:
             self.untimed += 1
             return
-        if not self.time:
-            self.offset = stamp[1]
-        self.time.append(stamp[0])
-        self.segment.append(segment)
-        self.lat.append(to_float(point.get("lat")))
-        self.lon.append(to_float(point.get("lon")))
-        for name in _CHANNELS:
-            self.values[name].append(found.get(name, math.nan))
+        if len(self.buffer) >= MAX_POINTS:
+            raise BadFileError(
+                self.name, f"holds more than {MAX_POINTS:,} track points (11 days at one a second); refused"
+            )
+        found["segment"] = str(segment)
+        found["lat"] = point.get("lat")
+        found["lon"] = point.get("lon")
+        self.buffer.add(time, found)
 
 
-def read_gpx(data: bytes, name: str) -> list[Activity]:
-    """Read a GPX file's track points into one activity.
+@dataclass
+class _About:
+    """What the file says besides its points: the first track's name and type, the metadata's name."""
+
+    track_name: str | None = None
+    track_type: str | None = None
+    meta_name: str | None = None
+    routes: bool = False
+
+
+def read_gpx(data: bytes | Readable, name: str) -> list[Activity]:
+    """Read a GPX file's track points into one activity, incrementally (bytes or a binary stream).
 
     Raises :class:`BadFileError` when the XML is broken, the root is not ``<gpx>``, or no track point
     has a time.
     """
-    root = parse_xml(data, name, "GPX")
-    if local(root.tag) != "gpx":
-        raise BadFileError(name, f"not a GPX file (its root element is <{local(root.tag)}>)")
-    tracks = children(root, "trk")
-    points = _Points()
+    points = _Points(name)
+    about = _About()
     segment = 0
-    for track in tracks:
-        for seg in children(track, "trkseg"):
-            for point in children(seg, "trkpt"):
-                points.add(point, segment)
+    read = 0
+    root: etree._Element | None = None
+    for _event, element in iter_elements(data, name, "GPX", ("trkpt", "trkseg", "trk", "metadata", "rte")):
+        if root is None:
+            root = root_of(element)
+            if local(root.tag) != "gpx":
+                raise BadFileError(name, f"not a GPX file (its root element is <{local(root.tag)}>)")
+        tag = local(element.tag)
+        if tag == "trkpt":
+            points.add(element, segment)
+            read += 1
+            if read % 1000 == 0:
+                drop(element)  # the points read so far, in one go
+            continue
+        if tag == "trkseg":
             segment += 1
-    if not points.time:
+            element.clear(keep_tail=False)  # the track's name and type before it stay
+            continue
+        if tag == "trk":
+            about.track_name = about.track_name or child_text(element, "name")
+            about.track_type = about.track_type or child_text(element, "type")
+        elif tag == "metadata":
+            about.meta_name = child_text(element, "name")
+        elif tag == "rte":
+            about.routes = True
+        drop(element)
+    if not len(points.buffer):
         if points.untimed:
-            raise BadFileError(name, "GPX track points have no timestamps, so it is not a recorded activity")
-        what = "a route but no recorded track" if children(root, "rte") else "no track points"
+            raise BadFileError(name, "GPX track points have no timestamps, so it is not a recording")
+        what = "a route but no recorded track" if about.routes else "no track points"
         raise BadFileError(name, f"GPX file holds {what}")
-    activity = _activity(points, root, tracks)
+    assert root is not None
+    activity = _activity(points, root, about)
     if points.untimed:
         activity.warnings.append(f"{points.untimed} track points without a time were left out")
     return [fill_derived(activity)]
 
 
-def _first_text(elements: list[etree._Element], tag: str) -> str | None:
-    for element in elements:
-        text = child_text(element, tag)
-        if text:
-            return text
-    return None
-
-
-def _activity(points: _Points, root: etree._Element, tracks: list[etree._Element]) -> Activity:
-    time = np.asarray(points.time, dtype=np.float64)
-    order = np.argsort(time, kind="stable")
+def _activity(points: _Points, root: etree._Element, about: _About) -> Activity:
+    columns = points.buffer
+    time = columns.column("time")
+    timed = np.isfinite(time)
+    if not timed.all():  # texts in <time> that are no timestamp
+        points.untimed += int((~timed).sum())
+        if not timed.any():
+            raise BadFileError(points.name, "GPX track points have no timestamps, so it is not a recording")
+    order = np.flatnonzero(timed)[np.argsort(time[timed], kind="stable")]
     time = time[order]
-    segment = np.asarray(points.segment)[order]
+    segment = columns.column("segment")[order]
     start = float(time[0])
     streams: dict[str, np.ndarray] = {"t": time - start}
-    lat = np.asarray(points.lat, dtype=np.float64)[order]
-    lon = np.asarray(points.lon, dtype=np.float64)[order]
+    lat = columns.column("lat")[order]
+    lon = columns.column("lon")[order]
     if np.isfinite(lat).any() and np.isfinite(lon).any():
         streams["lat"], streams["lon"] = lat, lon
         steps = np.nan_to_num(haversine_steps(lat, lon), nan=0.0) if len(lat) > 1 else np.zeros(0)
         steps[segment[1:] != segment[:-1]] = 0.0  # a new segment is a pause: no distance across it
         streams["distance"] = np.concatenate([[0.0], np.cumsum(steps)])
     for channel in _CHANNELS:
-        values = column(points.values[channel])
-        if values is not None:
+        values = columns.column(channel)
+        if np.isfinite(values).any():
             streams[channel] = values[order]
 
-    metadata = children(root, "metadata")
-    stated = _first_text(tracks, "type")
+    stated = about.track_type
     sport, sub_sport = sport_and_sub_sport(stated)
     warnings: list[str] = []
     if stated is None:
@@ -151,18 +182,17 @@ def _activity(points: _Points, root: etree._Element, tracks: list[etree._Element
         warnings.append(warning)
     if sport == "running" and "cadence" in streams:
         streams["cadence"] = running_cadence_as_steps(streams["cadence"])
-    activity = Activity(
+    return Activity(
         source="gpx",
         sport=sport,
         sub_sport=sub_sport,
         start=utc_datetime(start),
-        utc_offset_s=points.offset,
+        utc_offset_s=columns.offset,
         device=(root.get("creator") or "").strip() or None,
-        name=_first_text(tracks, "name") or _first_text(metadata, "name"),
+        name=about.track_name or about.meta_name,
         streams=streams,
         warnings=warnings,
     )
-    return activity
 
 
 _GPX_HEAD = (

@@ -50,7 +50,9 @@ class Activity:
     """One activity (one session of a multisport file), as read from one file.
 
     ``streams`` maps the names in :data:`STREAM_COLUMNS` to float arrays of equal length; a column the
-    file does not record is absent. ``warnings`` says what was noticed but not fatal (a FIT file that
+    file does not record is absent. Values are within physical bounds (see
+    :mod:`backstride.importers.plausible`) or NaN; summary values are finite or
+    ``None``. ``warnings`` says what was noticed but not fatal (a FIT file that
     broke part-way, for instance).
     """
 
@@ -80,6 +82,9 @@ class Activity:
     file_hashes: list[str] = field(default_factory=list)
     file_names: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: True when the file's clock counts from the device's power-on, not a date (so ``start`` is not
+    #: the real date): such a run cannot be placed in time and is not imported.
+    device_time: bool = False
 
     @property
     def samples(self) -> int:

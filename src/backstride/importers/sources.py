@@ -20,12 +20,20 @@ import os
 import posixpath
 import re
 import zipfile
-from collections.abc import Sequence
+import zlib
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from backstride.errors import BadFileError
-from backstride.importers import MAX_FILE_BYTES, read_activity_bytes
+from backstride.errors import BadFileError, SkippedFile
+from backstride.importers import (
+    MAX_COMPRESSION_RATIO,
+    MAX_FILE_BYTES,
+    RATIO_CHECK_MIN_BYTES,
+    read_activity_stream,
+)
 from backstride.importers.apple_health import export_file, export_in_archive, export_in_folder
 from backstride.importers.model import Activity
 from backstride.importers.sports import GENERIC, is_generic
@@ -33,18 +41,18 @@ from backstride.importers.strava import StravaRow, read_strava_csv
 
 #: File name endings that hold activities.
 ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
-#: An entry whose uncompressed size is more than this many times its compressed size is a bomb.
-MAX_COMPRESSION_RATIO = 100
-#: The ratio check applies to entries larger than this (small files can compress very well).
-RATIO_CHECK_MIN_BYTES = 1024 * 1024
 #: An archive declaring more than this in total (bytes) is refused as a whole.
 MAX_ARCHIVE_BYTES = 64 * 1024**3
 #: An archive with more entries than this is refused as a whole.
 MAX_ARCHIVE_ENTRIES = 500_000
+#: Zips inside zips are opened this many levels deep.
+MAX_NESTING = 3
+#: A zip inside a zip larger than this (uncompressed) is refused.
+MAX_NESTED_BYTES = 16 * 1024**3
 _CHUNK = 1024 * 1024
 
 
-class SkippedEntry(BadFileError):
+class SkippedEntry(SkippedFile):
     """Something listed for import that is deliberately not imported (not a failure), with the reason."""
 
 
@@ -77,6 +85,48 @@ class Source:
             raise BadFileError(self.name, f"larger than {MAX_FILE_BYTES // 1024**2} MB; refused")
         return data
 
+    @contextmanager
+    def open(self) -> Iterator[tuple[Any, int | None]]:
+        """The file as a binary stream (still gzipped if it is) and its stored size, read as it goes."""
+        if self.member is None:
+            try:
+                handle = open(self.path, "rb")  # noqa: SIM115 - closed below
+            except OSError as exc:
+                raise BadFileError(self.name, f"cannot be read ({exc.strerror or exc})") from exc
+            with handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > MAX_FILE_BYTES:
+                    raise BadFileError(self.name, f"larger than {MAX_FILE_BYTES // 1024**2} MB; refused")
+                yield handle, size
+            return
+        with ExitStack() as stack:
+            try:
+                archive = stack.enter_context(zipfile.ZipFile(self.path))
+                info = archive.getinfo(self.member)
+                _check_entry(info, self.name)
+                member = stack.enter_context(archive.open(info))
+            except _ZIP_ERRORS as exc:
+                raise BadFileError(self.name, f"cannot be read from the archive ({exc})") from exc
+            yield _Member(member, self.name), info.file_size
+
+
+class _Member:
+    """A zip member being read: its errors (a bad CRC, a truncated entry) are the file's own."""
+
+    def __init__(self, handle: Any, name: str) -> None:
+        self.handle = handle
+        self.name = name
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data: bytes = self.handle.read(size)
+        except _ZIP_ERRORS as exc:
+            raise BadFileError(self.name, f"cannot be read from the archive ({exc})") from exc
+        return data
+
+
+_ZIP_ERRORS = (OSError, zipfile.BadZipFile, KeyError, EOFError, NotImplementedError, RuntimeError, zlib.error)
+
 
 def _read_member(path: str, member: str, name: str) -> bytes:
     try:
@@ -92,7 +142,7 @@ def _read_member(path: str, member: str, name: str) -> bytes:
                         break
                     chunks.append(chunk)
                     size += len(chunk)
-    except (OSError, zipfile.BadZipFile, KeyError, EOFError, NotImplementedError, RuntimeError) as exc:
+    except _ZIP_ERRORS as exc:
         raise BadFileError(name, f"cannot be read from the archive ({exc})") from exc
     return b"".join(chunks)
 
@@ -124,10 +174,17 @@ def _check_entry(info: zipfile.ZipInfo, name: str) -> None:
 class _Finder:
     """Collects sources and problems while walking the paths."""
 
-    def __init__(self) -> None:
+    def __init__(self, workdir: str | None = None) -> None:
         self.sources: list[Source] = []
         self.problems: list[BadFileError] = []
         self._seen: set[tuple[str, str | None]] = set()
+        self._workdir = workdir
+        self._labels: dict[str, str] = {}
+        self._depth: dict[str, int] = {}
+
+    def _shown(self, path: str) -> str:
+        """How an archive is named in messages: its path, or ``outer.zip!inner.zip`` when nested."""
+        return self._labels.get(path, path)
 
     def add(self, source: Source) -> None:
         key = (os.path.realpath(source.path), source.member)
@@ -245,7 +302,7 @@ class _Finder:
             return
         safe: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
-            label = f"{path}!{info.filename}"
+            label = f"{self._shown(path)}!{info.filename}"
             if _unsafe(info.filename):
                 self.problems.append(
                     BadFileError(label, "refused: the entry's path is absolute or leaves the archive (..)")
@@ -263,14 +320,69 @@ class _Finder:
         )
         if csvs and self.strava_archive(path, csvs[0], safe):
             return
+        others: list[str] = []
         for member in sorted(safe):
             if _is_activity_name(member):
                 self._archive_member(path, safe[member])
+            elif member.lower().endswith(".zip"):
+                self._nested(path, safe[member])
+            elif not posixpath.basename(member).startswith("."):
+                others.append(member)
+        if others:
+            self.problems.append(_others_skipped(self._shown(path), others))
+
+    def _nested(self, path: str, info: zipfile.ZipInfo) -> None:
+        """A zip inside a zip (a Garmin account export holds them): extracted to the work folder, with
+        the same checks as any entry, and read like any archive."""
+        label = f"{self._shown(path)}!{info.filename}"
+        depth = self._depth.get(path, 0) + 1
+        if depth > MAX_NESTING:
+            self.problems.append(
+                SkippedEntry(label, f"a zip nested more than {MAX_NESTING} deep; skipped (unpack it first)")
+            )
+            return
+        if self._workdir is None:
+            self.problems.append(SkippedEntry(label, "a zip inside a zip; skipped (unpack it first)"))
+            return
+        if info.file_size > MAX_NESTED_BYTES:
+            self.problems.append(
+                BadFileError(label, f"declares {info.file_size // 1024**2} MB uncompressed; refused")
+            )
+            return
+        if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
+            ratio = info.file_size // max(info.compress_size, 1)
+            self.problems.append(
+                BadFileError(label, f"compressed {ratio}:1, like a compression bomb; refused")
+            )
+            return
+        target = os.path.join(self._workdir, f"nested-{len(self._labels) + 1}.zip")
+        try:
+            with zipfile.ZipFile(path) as archive, archive.open(info) as source, open(target, "wb") as out:
+                copied = 0
+                while chunk := source.read(_CHUNK):
+                    copied += len(chunk)
+                    if copied > info.file_size or copied > MAX_NESTED_BYTES:
+                        raise BadFileError(label, "larger than its archive declares; refused")
+                    out.write(chunk)
+        except BadFileError as exc:
+            self.problems.append(exc)
+            return
+        except _ZIP_ERRORS as exc:
+            self.problems.append(BadFileError(label, f"cannot be read from the archive ({exc})"))
+            return
+        self._labels[target] = label
+        self._depth[target] = depth
+        if not zipfile.is_zipfile(target):
+            self.problems.append(BadFileError(label, "not a valid zip file"))
+            return
+        self.archive(target)
 
     def _archive_member(
         self, path: str, info: zipfile.ZipInfo, overrides: tuple[tuple[str, Any], ...] = ()
     ) -> None:
-        label = f"{path}!{info.filename}"
+        label = f"{self._shown(path)}!{info.filename}"
         try:
             _check_entry(info, label)
         except BadFileError as exc:
@@ -281,7 +393,7 @@ class _Finder:
     def strava_archive(self, path: str, csv_member: str, safe: dict[str, zipfile.ZipInfo]) -> bool:
         """Sources of a zipped Strava export; False when its ``activities.csv`` is not Strava's."""
         prefix = posixpath.dirname(csv_member)
-        csv_label = f"{path}!{csv_member}"
+        csv_label = f"{self._shown(path)}!{csv_member}"
 
         def read_csv() -> bytes:
             _check_entry(safe[csv_member], csv_label)
@@ -298,11 +410,15 @@ class _Finder:
             rel = row.filename.replace("\\", "/")
             member = posixpath.join(prefix, rel) if prefix else rel
             if _unsafe(rel):
-                self.problems.append(BadFileError(f"{path}!{member}", "refused: the path leaves the export"))
+                self.problems.append(
+                    BadFileError(f"{self._shown(path)}!{member}", "refused: the path leaves the export")
+                )
                 continue
             listed.add(member)
             if member not in safe:
-                self.problems.append(BadFileError(f"{path}!{member}", "listed in activities.csv but missing"))
+                self.problems.append(
+                    BadFileError(f"{self._shown(path)}!{member}", "listed in activities.csv but missing")
+                )
                 continue
             self._archive_member(path, safe[member], _overrides(row))
         activities = posixpath.join(prefix, "activities/") if prefix else "activities/"
@@ -321,6 +437,17 @@ def _read_limited(path: str) -> bytes:
     if len(data) > MAX_FILE_BYTES:
         raise BadFileError(path, "larger than the size limit; refused")
     return data
+
+
+def _others_skipped(label: str, members: list[str]) -> SkippedEntry:
+    kinds = Counter(posixpath.splitext(m)[1].lower() or "no extension" for m in members)
+    listed = ", ".join(f"{kind} {count}" for kind, count in kinds.most_common(6))
+    more = "" if len(kinds) <= 6 else ", ..."
+    what = "file is not an activity file" if len(members) == 1 else "files are not activity files"
+    return SkippedEntry(
+        label,
+        f"{len(members)} {what} ({listed}{more}); skipped",
+    )
 
 
 def _no_file(csv_label: str, row: StravaRow) -> SkippedEntry:
@@ -366,15 +493,18 @@ def _is_backstride_manifest(path: str, info: zipfile.ZipInfo) -> bool:
         return False
 
 
-def find_sources(paths: Sequence[str]) -> tuple[list[Source], list[BadFileError]]:
+def find_sources(paths: Sequence[str], workdir: str | None = None) -> tuple[list[Source], list[BadFileError]]:
     """Sources to read from files, folders, zips and Strava exports, and what could not be used.
 
     Folders are walked recursively in name order, skipping hidden entries; only activity files
     (``.fit``, ``.gpx``, ``.tcx`` and their ``.gz``) and zips are taken from them, while a file named
     explicitly is always tried. The problems list holds one :class:`BadFileError` per unusable path or
-    archive entry, and one :class:`SkippedEntry` per Strava row that has no file.
+    archive entry, and one :class:`SkippedEntry` per Strava row that has no file, per archive for the
+    files in it that are not activities, and per zip inside a zip that cannot be opened. Zips inside
+    zips are extracted into ``workdir`` (which must outlive the reading of the sources); without one
+    they are skipped and said.
     """
-    finder = _Finder()
+    finder = _Finder(workdir)
     for path in paths:
         finder.path(os.fspath(path))
     return finder.sources, finder.problems
@@ -406,7 +536,8 @@ def apply_overrides(activity: Activity, overrides: dict[str, Any]) -> Activity:
 
 def read_source(source: Source) -> list[Activity]:
     """Read a source into activities and apply its Strava overrides (see :func:`apply_overrides`)."""
-    activities = read_activity_bytes(source.read_bytes(), source.name)
+    with source.open() as (stream, size):
+        activities = read_activity_stream(stream, source.name, size)
     if source.overrides:
         overrides = dict(source.overrides)
         activities = [apply_overrides(activity, overrides) for activity in activities]

@@ -10,6 +10,7 @@ ActivityExtension ``RunCadence``, speed and power from ``Speed`` and ``Watts``, 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
@@ -17,14 +18,17 @@ from lxml import etree
 
 from backstride.errors import BadFileError
 from backstride.importers._xmltools import (
+    MAX_POINTS,
+    PointBuffer,
     TagMap,
     child_text,
     children,
-    column,
+    drop,
     format_time,
+    iter_elements,
     local,
     parse_time,
-    parse_xml,
+    root_of,
     to_float,
     utc_datetime,
 )
@@ -35,6 +39,9 @@ from backstride.importers.sports import (
     running_cadence_as_steps,
     sport_and_sub_sport,
 )
+
+if TYPE_CHECKING:
+    from backstride.importers import Readable
 
 #: TCX ``TriggerMethod`` onto :data:`backstride.importers.model.LAP_TRIGGERS`.
 TRIGGERS = {
@@ -59,94 +66,139 @@ _POINT_FIELDS = {
 _TAGS = TagMap({**_POINT_FIELDS, "time": "time", "heartratebpm": "heart_rate"})
 
 
-class _Track:
-    def __init__(self) -> None:
-        self.time: list[float] = []
-        self.values: dict[str, list[float]] = {name: [] for name in _CHANNELS}
-        self.offset: int | None = None
-        self.untimed = 0
-
-    def add(self, point: etree._Element) -> None:
-        found: dict[str, float] = {}
-        stamp = None
-        for element in point.iter():
-            field = _TAGS(element.tag)
-            if field is None:
-                continue
-            if field == "time":
-                stamp = parse_time(element.text)
-            elif field == "heart_rate":
-                found.setdefault("heart_rate", to_float(child_text(element, "Value")))
-            else:
-                found.setdefault(field, to_float(element.text))
-        if stamp is None:
-            self.untimed += 1
-            return
-        if not self.time:
-            self.offset = stamp[1]
-        self.time.append(stamp[0])
-        for name in _CHANNELS:
-            self.values[name].append(found.get(name, math.nan))
+_UNSEEN = object()
 
 
 class _LapInfo:
     def __init__(self, lap: etree._Element) -> None:
         stamp = parse_time(lap.get("StartTime"))
         self.start = None if stamp is None else stamp[0]
+        self.total_s = math.nan
+        self.distance_m = math.nan
+        self.trigger = "unknown"
+        self.last_point: float | None = None
+
+    def finish(self, lap: etree._Element) -> None:
+        """Read the lap's totals (they are its children; the track points are gone by now)."""
         self.total_s = to_float(child_text(lap, "TotalTimeSeconds"))
         self.distance_m = to_float(child_text(lap, "DistanceMeters"))
         trigger = (child_text(lap, "TriggerMethod") or "").lower()
         self.trigger = TRIGGERS.get(trigger, "unknown")
-        self.last_point: float | None = None
 
 
-def read_tcx(data: bytes, name: str) -> list[Activity]:
-    """Read every ``<Activity>`` of a TCX file (one per multisport leg).
+class _ActivityReader:
+    """One ``<Activity>`` while it is parsed: its track points (as text, converted in batches) and laps."""
+
+    def __init__(self, element: etree._Element, name: str, tags: dict[object, str | None]) -> None:
+        self.name = name
+        self.sport = element.get("Sport")
+        self.buffer = PointBuffer(("lap", *_CHANNELS))
+        self.laps: list[_LapInfo] = []
+        self.tags = tags
+        self.untimed = 0
+        self.points = 0
+
+    def add(self, point: etree._Element) -> None:
+        found: dict[str, str | None] = {}
+        tags = self.tags
+        for element in point.iterdescendants():
+            tag = element.tag
+            field = tags.get(tag, _UNSEEN)
+            if field is _UNSEEN:
+                field = tags[tag] = _TAGS(tag)
+            if field is None or field in found:
+                continue
+            found[field] = child_text(element, "Value") if field == "heart_rate" else element.text  # type: ignore[index]
+        time = found.get("time")
+        if time is None:
+            self.untimed += 1
+            return
+        self.points += 1
+        if self.points > MAX_POINTS:
+            raise BadFileError(
+                self.name, f"holds more than {MAX_POINTS:,} track points (11 days at one a second); refused"
+            )
+        found["lap"] = str(len(self.laps) - 1)
+        self.buffer.add(time, found)
+
+
+def read_tcx(data: bytes | Readable, name: str) -> list[Activity]:
+    """Read every ``<Activity>`` of a TCX file (one per multisport leg), incrementally (bytes or a
+    binary stream).
 
     Raises :class:`BadFileError` when the XML is broken, the root is not ``<TrainingCenterDatabase>``,
     or no activity holds a lap or a timed track point.
     """
-    root = parse_xml(data, name, "TCX")
-    if local(root.tag) != "TrainingCenterDatabase":
-        raise BadFileError(name, f"not a TCX file (its root element is <{local(root.tag)}>)")
-    elements = list(root.iter("{*}Activity"))
-    if not elements:
-        raise BadFileError(name, "TCX file holds no <Activity> (a course or workout is not a recording)")
+    root: etree._Element | None = None
+    current: _ActivityReader | None = None
+    seen_activity = False
     found: list[Activity] = []
-    for element in elements:
-        activity = _read_activity(element)
-        if activity is not None:
-            found.append(activity)
+    tags: dict[object, str | None] = {}
+    read = 0
+    for event, element in iter_elements(
+        data, name, "TCX", ("Activity", "Lap", "Trackpoint"), events=("start", "end")
+    ):
+        if root is None:
+            root = root_of(element)
+            if local(root.tag) != "TrainingCenterDatabase":
+                raise BadFileError(name, f"not a TCX file (its root element is <{local(root.tag)}>)")
+        tag = local(element.tag)
+        if tag == "Activity":
+            if event == "start":
+                current = _ActivityReader(element, name, tags)
+                seen_activity = True
+                continue
+            if current is not None:
+                activity = _finish_activity(current, element)
+                if activity is not None:
+                    found.append(activity)
+            current = None
+            drop(element)
+        elif tag == "Lap":
+            if current is None:
+                continue
+            if event == "start":
+                current.laps.append(_LapInfo(element))
+            else:
+                current.laps[-1].finish(element)
+                drop(element)
+        elif event == "end":  # a track point
+            if current is not None and current.laps:
+                current.add(element)
+            read += 1
+            if read % 1000 == 0:
+                drop(element)
+    if not seen_activity:
+        raise BadFileError(name, "TCX file holds no <Activity> (a course or workout is not a recording)")
     if not found:
         raise BadFileError(name, "TCX activities hold no laps and no timed track points")
     return found
 
 
-def _read_activity(element: etree._Element) -> Activity | None:
-    track = _Track()
-    laps: list[_LapInfo] = []
-    for lap_element in children(element, "Lap"):
-        lap = _LapInfo(lap_element)
-        before = len(track.time)
-        for track_element in children(lap_element, "Track"):
-            for point in children(track_element, "Trackpoint"):
-                track.add(point)
-        if len(track.time) > before:
-            lap.last_point = max(track.time[before:])
-        laps.append(lap)
+def _finish_activity(reader: _ActivityReader, element: etree._Element) -> Activity | None:
+    buffer = reader.buffer
+    time = buffer.column("time")
+    lap_of = buffer.column("lap")
+    timed = np.isfinite(time)
+    untimed = reader.untimed + int((~timed).sum())
+    time, lap_of = time[timed], lap_of[timed]
+    laps = reader.laps
+    for i, lap in enumerate(laps):
+        mine = time[lap_of == i]
+        if len(mine):
+            lap.last_point = float(mine.max())
     starts = [lap.start for lap in laps if lap.start is not None]
-    if track.time:
-        starts.append(min(track.time))
+    if len(time):
+        starts.append(float(time.min()))
     if not starts:
         return None
     start = min(starts)
 
-    time = np.asarray(track.time, dtype=np.float64)
     order = np.argsort(time, kind="stable")
     streams: dict[str, np.ndarray] = {"t": time[order] - start}
     for channel in _CHANNELS:
-        values = column(track.values[channel])
-        if values is not None:
+        values = buffer.column(channel)[timed]
+        if np.isfinite(values).any():
             streams[channel] = values[order]
     if "distance" not in streams and "lat" in streams and "lon" in streams:
         streams["distance"] = cumulative_distance(streams["lat"], streams["lon"])
@@ -154,7 +206,7 @@ def _read_activity(element: etree._Element) -> Activity | None:
         streams.pop("lat", None)
         streams.pop("lon", None)
 
-    stated = element.get("Sport")
+    stated = reader.sport
     sport, sub_sport = sport_and_sub_sport(stated)
     warnings: list[str] = []
     if stated is None or not stated.strip():
@@ -167,14 +219,14 @@ def _read_activity(element: etree._Element) -> Activity | None:
     total_s = sum(lap.total_s for lap in laps if math.isfinite(lap.total_s))
     total_m = sum(lap.distance_m for lap in laps if math.isfinite(lap.distance_m))
     ends = [lap.start + lap.total_s for lap in laps if lap.start is not None and math.isfinite(lap.total_s)]
-    if track.time:
-        ends.append(max(track.time))
+    if len(time):
+        ends.append(float(time.max()))
     activity = Activity(
         source="tcx",
         sport=sport,
         sub_sport=sub_sport,
         start=utc_datetime(start),
-        utc_offset_s=track.offset,
+        utc_offset_s=buffer.offset,
         moving_s=total_s if total_s > 0 else None,
         distance_m=total_m if total_m > 0 else None,
         elapsed_s=max(ends) - start if ends else None,
@@ -183,8 +235,8 @@ def _read_activity(element: etree._Element) -> Activity | None:
         laps=_laps(laps, start, streams),
         warnings=warnings,
     )
-    if track.untimed:
-        activity.warnings.append(f"{track.untimed} track points without a time were left out")
+    if untimed:
+        activity.warnings.append(f"{untimed} track points without a time were left out")
     return fill_derived(activity)
 
 

@@ -2,13 +2,16 @@
 
 An export folder holds ``manifest.json`` and, per table, ``tables/NAME.json`` (typed, what restore
 reads) and ``tables/NAME.csv`` (for spreadsheets). Every table of the schema that belongs to the
-runner is written (activities, files, laps, shoes, settings, every log table, and later tables too),
-except the ``users`` row itself (it holds the password hash) and, unless asked, the streams. With
-streams, ``tables/streams.json`` keeps the stored blobs (base64) for an exact restore and
-``streams/ACTIVITY_ID.csv`` the samples as readable columns (SI units).
+runner is written (activities, files, laps, streams, shoes, settings, every log table, and later
+tables too), except the ``users`` row itself (it holds the password hash). ``tables/streams.json``
+keeps the stored blobs (base64) for an exact restore and ``streams/ACTIVITY_ID.csv`` the samples as
+readable columns (SI units). ``streams=False`` leaves the streams out (the manifest and the restore
+then say what will be missing: see :data:`WITHOUT_STREAMS`).
 
 Values: times with a zone in UTC ISO 8601 (``...Z``), local wall-clock times without one, days as
-``YYYY-MM-DD``, binary data as base64, non-finite numbers as null.
+``YYYY-MM-DD``, binary data as base64, non-finite numbers as null. In the CSV files (not the JSON), a
+text cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return) gets a leading ``'``; restore reads the JSON, so the round trip stays exact.
 
 :func:`restore` loads such a folder into a database that holds none of these rows yet, keeping the
 ids, in one transaction (all or nothing). :func:`delete_all` removes every row of the runner.
@@ -51,8 +54,15 @@ from backstride.store.schema import metadata
 FORMAT = "backstride-export"
 VERSION = 1
 MANIFEST = "manifest.json"
-#: Tables never exported: the account itself, and the streams unless asked for.
+#: Tables never exported: the account itself.
 SKIPPED = ("users",)
+#: What an export without streams loses, said when it is written and when it is restored.
+WITHOUT_STREAMS = (
+    "the second-by-second streams are not in this export: after a restore, terrain analysis, onsets "
+    "given as a time and run charts are missing until the original watch files are imported again"
+)
+#: Characters that make a spreadsheet treat a cell as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -60,13 +70,17 @@ class ArchiveSummary:
     """Rows per table written, restored or deleted."""
 
     rows: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return sum(self.rows.values())
 
+    def describe(self) -> str:
+        return "; ".join([f"restored a backstride export ({self.total} rows)", *self.notes])
+
     def as_dict(self) -> dict[str, Any]:
-        return {"rows": dict(self.rows), "total": self.total}
+        return {"rows": dict(self.rows), "total": self.total, "notes": list(self.notes)}
 
 
 def user_tables(include_streams: bool = True) -> list[Table]:
@@ -144,8 +158,11 @@ def _dump(conn: Connection, table: Table, user_id: int) -> list[dict[str, Any]]:
     return [{k: _to_json(v) for k, v in r._mapping.items()} for r in rows]
 
 
-def export(engine: Engine, directory: str | Path, user_id: int, *, streams: bool = False) -> dict[str, Any]:
-    """Write everything of ``user_id`` to ``directory`` (new or empty); returns the manifest."""
+def export(engine: Engine, directory: str | Path, user_id: int, *, streams: bool = True) -> dict[str, Any]:
+    """Write everything of ``user_id`` to ``directory`` (new or empty); returns the manifest.
+
+    ``streams=False`` leaves out the per-second streams; the manifest's ``missing`` then says what a
+    restore will lack."""
     out = Path(directory)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ValidationError(f"{out} exists and is not an empty folder: choose a new one")
@@ -156,6 +173,7 @@ def export(engine: Engine, directory: str | Path, user_id: int, *, streams: bool
         "exported_at": _to_json(datetime.now(UTC)),
         "user_id": user_id,
         "streams": streams,
+        "missing": None if streams else WITHOUT_STREAMS,
         "tables": {},
     }
     with engine.connect() as conn:
@@ -181,7 +199,14 @@ def _write_table(folder: Path, name: str, columns: list[str], rows: list[dict[st
     with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula gets a leading ``'`` (CSV only)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _write_readable_streams(folder: Path, rows: list[dict[str, Any]]) -> None:
@@ -242,6 +267,8 @@ def restore(engine: Engine, path: str | Path, user_id: int) -> ArchiveSummary:
             rows = json.loads((folder / entry["json"]).read_text(encoding="utf-8"))
             summary.rows[table.name] = _insert_rows(conn, table, rows, user_id)
         _reset_sequences(conn, [metadata.tables[name] for name in manifest["tables"]])
+    if "streams" not in manifest["tables"] and summary.rows.get("activities"):
+        summary.notes.append(WITHOUT_STREAMS)
     return summary
 
 

@@ -1,24 +1,33 @@
-"""Body weight over time: one value per day (kilograms); logging a day again replaces it."""
+"""Body weight over time: one value per day (kilograms); logging a day again replaces it.
+
+A bare number is in the runner's unit: pounds for a runner who shows distances in miles, kilograms
+otherwise (:func:`default_weight_unit`), and a weight outside :data:`MIN_KG`-:data:`MAX_KG` is refused
+with a request for the unit, so ``185`` from a runner in miles is 83.9 kg, never 185 kg.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Connection, delete, insert, select
 
+from backstride.errors import ValidationError
 from backstride.log.validate import build, not_future_day
 from backstride.store import log_schema as ls
-from backstride.units import parse_weight
+from backstride.store.prefs import get_pref
+from backstride.units import KG_PER_LB, parse_weight
 
 #: Plausible body weights, kilograms.
-MIN_KG, MAX_KG = 20.0, 400.0
+MIN_KG, MAX_KG = 25.0, 300.0
+_UNIT_RE = re.compile(r"(kg|kgs|lb|lbs)\s*$", re.IGNORECASE)
 
 
 class WeightIn(BaseModel):
     day: date
-    weight_kg: float = Field(gt=MIN_KG, lt=MAX_KG, description="kilograms")
+    weight_kg: float = Field(ge=MIN_KG, le=MAX_KG, description="kilograms")
 
     @field_validator("day")
     @classmethod
@@ -26,16 +35,45 @@ class WeightIn(BaseModel):
         return not_future_day(value)
 
 
+def default_weight_unit(conn: Connection, user_id: int) -> str:
+    """``lb`` for a runner who shows distances in miles, else ``kg``."""
+    return "lb" if get_pref(conn, user_id, "units") == "mi" else "kg"
+
+
+def weight_unit_of(text: str, default: str) -> str:
+    """The unit ``text`` states (``kg`` or ``lb``), else ``default``."""
+    match = _UNIT_RE.search(text.strip())
+    if match is None:
+        return default
+    return "lb" if match.group(1).lower().startswith("lb") else "kg"
+
+
 def record_weight(
-    conn: Connection, user_id: int, weight: str | float, day: date | None = None, unit: str = "kg"
+    conn: Connection, user_id: int, weight: str | float, day: date | None = None, unit: str | None = None
 ) -> float:
     """Record the body weight of ``day`` (today by default); ``weight`` as ``82.5kg``, ``180lb`` or a
-    number in ``unit``. Returns kilograms."""
+    number in ``unit`` (default: :func:`default_weight_unit`). Returns kilograms.
+
+    A weight outside :data:`MIN_KG`-:data:`MAX_KG` is refused; for a bare number the message asks for
+    the unit.
+    """
+    unit = unit or default_weight_unit(conn, user_id)
+    if unit not in ("kg", "lb"):
+        raise ValidationError(f"the weight unit must be kg or lb, not {unit!r}")
     if isinstance(weight, str):
         text = weight.strip()
         kg = -parse_weight(text[1:], unit) if text.startswith("-") else parse_weight(text, unit)
+        bare = _UNIT_RE.search(text) is None
     else:
-        kg = float(weight)
+        text, kg, bare = f"{weight:g}", float(weight), False
+    if not MIN_KG <= kg <= MAX_KG:
+        shown = f"{kg:.1f} kg" if unit == "kg" or not bare else f"{kg / KG_PER_LB:.1f} lb ({kg:.1f} kg)"
+        if bare:
+            raise ValidationError(
+                f"{text} read as {shown} is not a body weight ({MIN_KG:.0f}-{MAX_KG:.0f} kg): "
+                "give the unit, e.g. 185lb or 84kg"
+            )
+        raise ValidationError(f"{shown} is not a body weight ({MIN_KG:.0f}-{MAX_KG:.0f} kg)")
     entry = build(WeightIn, day=day or date.today(), weight_kg=kg)
     conn.execute(
         delete(ls.body_weights).where(

@@ -12,7 +12,7 @@ sets, a max-effort lower flag, and the number of sessions. Warm-up sets count in
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Connection, func, insert, select, update
 
 from backstride.errors import NotFoundError, ValidationError
+from backstride.log.aliases import user_aliases
 from backstride.log.catalogue import LOWER_REGIONS, classify
 from backstride.log.validate import build, not_future_time
 from backstride.store import log_schema as ls
@@ -216,7 +217,8 @@ def session_sets(conn: Connection, user_id: int) -> pd.DataFrame:
         .order_by(s.c.started_at, s.c.id, t.c.idx)
     ).all()
     frame = pd.DataFrame([dict(r._mapping) for r in rows], columns=[c for c in _SET_COLUMNS])
-    classes = {name: classify(name) for name in frame["exercise"].unique()}
+    aliases = user_aliases(conn, user_id)
+    classes = {name: classify(name, aliases) for name in frame["exercise"].unique()}
     frame["back_loading"] = [getattr(classes[n], "back_loading", "unknown") for n in frame["exercise"]]
     frame["region"] = [getattr(classes[n], "region", "unknown") for n in frame["exercise"]]
     return frame
@@ -281,6 +283,7 @@ _DAILY_DTYPES = {
 }
 
 
-def unknown_exercises(names: Sequence[str]) -> list[str]:
-    """The names that the catalogue does not know (they count in no back-loading figure)."""
-    return sorted({n for n in names if classify(n) is None})
+def unknown_exercises(names: Sequence[str], aliases: Mapping[str, str] | None = None) -> list[str]:
+    """The names that neither the catalogue nor the runner's ``aliases`` know (they count in no
+    back-loading figure)."""
+    return sorted({n for n in names if classify(n, aliases) is None})

@@ -28,7 +28,9 @@ from pydantic import ValidationError as PydanticError
 from sqlalchemy import Connection
 
 from backstride.errors import ValidationError
+from backstride.log.aliases import user_aliases
 from backstride.log.lifting import LiftSource, SessionIn, SetIn, save_session, unknown_exercises
+from backstride.log.textfile import csv_problem, delimiter_of, read_text_file
 from backstride.log.validate import describe, parse_span
 from backstride.units import KG_PER_LB, METRES_PER_KM, METRES_PER_MILE, parse_distance
 
@@ -234,28 +236,32 @@ def _session_fields(row: dict[str, str], fmt: Format) -> dict[str, Any]:
     }
 
 
-def _rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def _rows(text: str, name: str = "CSV file") -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [_clean(h).strip('"').lower() for h in next(reader, [])]
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(first, ",;"))
     rows = []
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            rows.append((number, {"_error": f"{len(values)} fields, but the header has {len(header)}"}))
-            continue
-        rows.append((number, dict(zip(header, values, strict=True))))
+    try:
+        header = [_clean(h).strip('"').lower() for h in next(reader, [])]
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                rows.append((number, {"_error": f"{len(values)} fields, but the header has {len(header)}"}))
+                continue
+            rows.append((number, dict(zip(header, values, strict=True))))
+    except csv.Error as exc:
+        raise csv_problem(name, reader.line_num, exc) from None
     return header, rows
 
 
-def read_lifting_csv(text: str, weight_unit: str | None = None) -> tuple[Format, list[SessionIn]]:
+def read_lifting_csv(
+    text: str, weight_unit: str | None = None, name: str = "CSV file"
+) -> tuple[Format, list[SessionIn]]:
     """Parse a Strong or Hevy export into validated sessions (nothing is stored).
 
     ``weight_unit`` (``kg`` or ``lb``) is needed for the newer Strong format, which does not say.
     """
-    header, rows = _rows(text)
+    header, rows = _rows(text, name)
     fmt = detect(header)
     if fmt == "strong-comma" and weight_unit not in ("kg", "lb"):
         raise ValidationError(
@@ -297,8 +303,8 @@ def import_lifting_csv(
     conn: Connection, user_id: int, path: str | Path, weight_unit: str | None = None
 ) -> LiftImport:
     """Import a Strong or Hevy CSV in the caller's transaction (all sessions or none)."""
-    text = Path(path).read_text(encoding="utf-8-sig")
-    fmt, sessions = read_lifting_csv(text, weight_unit)
+    text = read_text_file(path, "Strong or Hevy CSV export")
+    fmt, sessions = read_lifting_csv(text, weight_unit, str(path))
     result = LiftImport(format=fmt)
     for session in sessions:
         if save_session(conn, user_id, session) is None:
@@ -306,5 +312,7 @@ def import_lifting_csv(
         else:
             result.sessions += 1
             result.sets += len(session.sets)
-    result.unknown_exercises = unknown_exercises([s.exercise for x in sessions for s in x.sets])
+    result.unknown_exercises = unknown_exercises(
+        [s.exercise for x in sessions for s in x.sets], user_aliases(conn, user_id)
+    )
     return result

@@ -38,6 +38,8 @@ from backstride.units import format_distance, format_duration, parse_position
 
 #: An onset may exceed the recorded distance by this much (metres) before it is "past the end".
 END_TOLERANCE_M = 5.0
+#: A time may exceed the last recorded sample by this much (seconds) before it is past the data.
+END_TOLERANCE_S = 10.0
 
 
 @dataclass
@@ -86,6 +88,13 @@ class Track:
                 f"the onset {format_duration(seconds)} is past the end of the run ({format_duration(end_s)})"
             )
         if self.t is not None and self.d is not None:
+            last_s, last_m = float(self.t[-1]), float(self.d[-1])
+            if seconds > last_s + END_TOLERANCE_S:
+                raise ValidationError(
+                    f"the onset {format_duration(seconds)} is past the end of the recorded data (the "
+                    f"stream stops at {format_duration(last_s)}, {format_distance(last_m, 'km')} = "
+                    f"{format_distance(last_m, 'mi')}): give the onset as a distance, or 'unknown'"
+                )
             value = float(np.interp(seconds, self.t, self.d))
             return Onset(value, value, value)
         for lap in self.laps:

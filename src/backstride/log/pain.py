@@ -16,14 +16,14 @@ from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from backstride.errors import NotFoundError, ValidationError
 from backstride.importers.model import Activity
 from backstride.log.onset import Onset, Track, first_manual_press, from_first_lap, resolve
 from backstride.log.validate import build, joined, parse_span, split, tag_list
 from backstride.store import log_schema as ls
-from backstride.store.activities import resolve_run
+from backstride.store.activities import load_laps, resolve_run
 from backstride.store.prefs import get_pref
 from backstride.store.schema import activities
 
@@ -120,6 +120,8 @@ def record_pain(
     if entry.status == "none":
         if onset or from_lap or stages or entry.locations or entry.qualities or entry.severity:
             raise ValidationError("a pain-free run (--none) takes no onset, stages, location or severity")
+        if entry.lasted_after_s:
+            raise ValidationError("a pain-free run (--none) takes no --lasted")
         place = Onset(None, None, None)
         entry.severity = 0
     elif from_lap:
@@ -159,31 +161,49 @@ def _write(
     stages: list[tuple[str, float]],
     confirmed: bool,
 ) -> None:
-    conn.execute(delete(ls.pain_reports).where(ls.pain_reports.c.activity_id == activity_id))
-    report_id = conn.execute(
-        insert(ls.pain_reports).values(
-            user_id=user_id,
-            activity_id=activity_id,
-            status=entry.status,
-            onset_m=place.onset_m,
-            onset_low_m=place.low_m,
-            onset_high_m=place.high_m,
-            onset_input=place.text,
-            severity=entry.severity,
-            locations=joined(entry.locations),
-            qualities=joined(entry.qualities),
-            lasted_after_s=entry.lasted_after_s,
-            notes=entry.notes,
-            source=entry.source,
-            confirmed=confirmed,
-            created_at=datetime.now(UTC),
-        )
-    ).inserted_primary_key[0]  # type: ignore[index]
+    values = {
+        "user_id": user_id,
+        "activity_id": activity_id,
+        "status": entry.status,
+        "onset_m": place.onset_m,
+        "onset_low_m": place.low_m,
+        "onset_high_m": place.high_m,
+        "onset_input": place.text,
+        "severity": entry.severity,
+        "locations": joined(entry.locations),
+        "qualities": joined(entry.qualities),
+        "lasted_after_s": entry.lasted_after_s,
+        "notes": entry.notes,
+        "source": entry.source,
+        "confirmed": confirmed,
+        "created_at": datetime.now(UTC),
+    }
+    report_id = _upsert_report(conn, values)
+    conn.execute(delete(ls.pain_stages).where(ls.pain_stages.c.report_id == report_id))
     if stages:
         conn.execute(
             insert(ls.pain_stages),
             [{"report_id": report_id, "stage": s, "distance_m": d} for s, d in stages],
         )
+
+
+def _upsert_report(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert the run's report, or replace the one there, in one statement: two writers logging the
+    same run at once both succeed (the later one wins) instead of one failing on the unique key."""
+    table = ls.pain_reports
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        conn.execute(delete(table).where(table.c.activity_id == values["activity_id"]))
+        return int(conn.execute(insert(table).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+    statement = dialect_insert(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.activity_id],
+        set_={name: statement.excluded[name] for name in values if name != "activity_id"},
+    )
+    return int(conn.execute(statement.returning(table.c.id)).scalar_one())
 
 
 def get_pain(conn: Connection, user_id: int, activity_id: int) -> dict[str, Any] | None:
@@ -241,24 +261,29 @@ def delete_pain(conn: Connection, user_id: int, run: str | int) -> bool:
     return bool(result.rowcount)
 
 
-def onset_from_first_lap_hook(engine: Engine, activity_id: int, activity: Activity) -> None:
+def onset_from_first_lap_hook(conn: Connection, activity_id: int, activity: Activity) -> str | None:
     """``import_paths(on_saved=...)``: with ``lap_is_pain`` on, a draft report at the first lap press.
 
+    Runs in the transaction that saves the run, so the run and its draft are stored together or not
+    at all; a re-import of the file (a duplicate) makes the draft a crash or an older version missed.
     The draft has status ``pain``, the onset at the END of the lap that the first manual press closed
     (see :mod:`backstride.log.onset`), source ``lap`` and ``confirmed`` false; the runner confirms or
     corrects it afterwards. Runs without a manual press, or that already have a report, are left alone.
+    Returns a note when it made a draft.
     """
     if first_manual_press(activity.laps) is None:
-        return
-    with engine.begin() as conn:
-        user_id = conn.execute(
-            select(activities.c.user_id).where(activities.c.id == activity_id)
-        ).scalar_one_or_none()
-        if user_id is None or get_pref(conn, int(user_id), "lap_is_pain") != "true":
-            return
-        if get_pain(conn, int(user_id), activity_id) is not None:
-            return
-        record_pain(conn, int(user_id), activity_id, from_lap=True, source="lap", confirmed=False)
+        return None
+    user_id = conn.execute(
+        select(activities.c.user_id).where(activities.c.id == activity_id)
+    ).scalar_one_or_none()
+    if user_id is None or get_pref(conn, int(user_id), "lap_is_pain") != "true":
+        return None
+    if get_pain(conn, int(user_id), activity_id) is not None:
+        return None
+    if first_manual_press(load_laps(conn, activity_id)) is None:
+        return None  # the stored copy of the run (kept over this file's) has no manual press
+    record_pain(conn, int(user_id), activity_id, from_lap=True, source="lap", confirmed=False)
+    return "a draft pain report from the first manual lap"
 
 
 PAIN_COLUMNS = (

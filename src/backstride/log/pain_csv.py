@@ -15,10 +15,11 @@ every bad row. Rows that match no run are reported back (``unmatched``), not dro
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from sqlalchemy import Connection, select
 
 from backstride.errors import ValidationError
 from backstride.log.pain import record_pain
+from backstride.log.textfile import csv_problem, delimiter_of, read_text_file
 from backstride.store.schema import activities
 
 MATCH_WINDOW_S = 120
@@ -46,13 +48,20 @@ class PainImport:
         }
 
 
-def read_rows(text: str) -> list[dict[str, str]]:
-    """The rows of the file as dicts keyed by lower-case column names."""
+def read_rows(text: str, name: str = "CSV file") -> list[dict[str, str]]:
+    """The rows of the file as dicts keyed by lower-case column names.
+
+    The delimiter (comma, semicolon or tab) comes from the header line; quoting is standard CSV
+    (``""`` inside a quoted field is a quote), as every spreadsheet writes it.
+    """
+    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter_of(text.split("\n", 1)[0]))
     try:
-        dialect: Any = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+        return _read_rows(reader)
+    except csv.Error as exc:
+        raise csv_problem(name, reader.line_num, exc) from None
+
+
+def _read_rows(reader: Any) -> list[dict[str, str]]:
     header = [h.strip().lower() for h in next(reader, [])]
     if "start" not in header:
         raise ValidationError(
@@ -81,27 +90,37 @@ def _parse_start(text: str) -> datetime:
         raise ValueError(f"start {text!r} is not an ISO 8601 time (try 2025-03-01T07:00:00Z)") from None
 
 
-def _match(conn: Connection, user_id: int, start: datetime) -> int | None:
-    window = timedelta(seconds=MATCH_WINDOW_S)
-    wide = timedelta(hours=15) if start.tzinfo is None else timedelta(0)
-    base = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
-    candidates = conn.execute(
-        select(activities.c.id, activities.c.start_utc, activities.c.utc_offset_s).where(
-            activities.c.user_id == user_id,
-            activities.c.start_utc >= base - window - wide,
-            activities.c.start_utc <= base + window + wide,
-        )
-    ).all()
-    best: tuple[float, int] | None = None
-    for c in candidates:
-        run_start = c.start_utc.replace(tzinfo=UTC) if c.start_utc.tzinfo is None else c.start_utc
-        if start.tzinfo is None:
-            gap = abs((run_start + timedelta(seconds=c.utc_offset_s or 0) - base).total_seconds())
-        else:
-            gap = abs((run_start - start).total_seconds())
-        if gap <= MATCH_WINDOW_S and (best is None or gap < best[0]):
-            best = (gap, int(c.id))
-    return None if best is None else best[1]
+class _Runs:
+    """The runner's runs, loaded once, sorted by start (a sheet of 100,000 rows needs no 100,000
+    queries)."""
+
+    def __init__(self, conn: Connection, user_id: int) -> None:
+        rows = conn.execute(
+            select(activities.c.id, activities.c.start_utc, activities.c.utc_offset_s)
+            .where(activities.c.user_id == user_id)
+            .order_by(activities.c.start_utc)
+        ).all()
+        self.ids = [int(r.id) for r in rows]
+        self.starts = [
+            (r.start_utc.replace(tzinfo=UTC) if r.start_utc.tzinfo is None else r.start_utc).timestamp()
+            for r in rows
+        ]
+        self.offsets = [r.utc_offset_s or 0 for r in rows]
+
+    def match(self, start: datetime) -> int | None:
+        """The run starting within :data:`MATCH_WINDOW_S` of ``start`` (a time without an offset is
+        compared with the run's local start), the closest one."""
+        wide = 15 * 3600 if start.tzinfo is None else 0
+        base = (start.replace(tzinfo=UTC) if start.tzinfo is None else start).timestamp()
+        low = bisect.bisect_left(self.starts, base - MATCH_WINDOW_S - wide)
+        high = bisect.bisect_right(self.starts, base + MATCH_WINDOW_S + wide)
+        best: tuple[float, int] | None = None
+        for i in range(low, high):
+            local = self.starts[i] + (self.offsets[i] if start.tzinfo is None else 0)
+            gap = abs(local - base)
+            if gap <= MATCH_WINDOW_S and (best is None or gap < best[0]):
+                best = (gap, self.ids[i])
+        return None if best is None else best[1]
 
 
 def import_pain_csv(conn: Connection, user_id: int, path: str | Path, default_unit: str = "mi") -> PainImport:
@@ -110,15 +129,16 @@ def import_pain_csv(conn: Connection, user_id: int, path: str | Path, default_un
     Raises :class:`ValidationError` naming every bad row; the caller's transaction then rolls back,
     so nothing is saved.
     """
-    text = Path(path).read_text(encoding="utf-8-sig")
+    text = read_text_file(path, "pain CSV")
     result = PainImport()
     errors: list[str] = []
     claimed: dict[int, int] = {}
-    for row in read_rows(text):
+    runs = _Runs(conn, user_id)
+    for row in read_rows(text, str(path)):
         number = int(row["_row"])
         try:
             start = _parse_start(row.get("start", ""))
-            activity_id = _match(conn, user_id, start)
+            activity_id = runs.match(start)
             if activity_id is None:
                 result.unmatched.append((number, row["start"]))
                 continue

@@ -9,6 +9,7 @@ name or shoe either copy carries.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -51,8 +52,11 @@ SUMMARY_FIELDS = (
 
 @dataclass(frozen=True)
 class SaveResult:
+    """``restored`` names what a duplicate brought back that its stored copy lacked (streams, laps)."""
+
     status: SaveStatus
     activity_id: int
+    restored: tuple[str, ...] = ()
 
 
 def _utc(value: datetime) -> datetime:
@@ -95,13 +99,20 @@ def _same_run(conn: Connection, user_id: int, activity: Activity) -> Row[Any] | 
     return None if best is None else best[1]
 
 
+def _finite(value: Any) -> Any:
+    """Never store a non-finite number: NaN and infinities become NULL."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _summary_values(activity: Activity) -> dict[str, Any]:
-    values = {name: getattr(activity, name) for name in SUMMARY_FIELDS}
+    values = {name: _finite(getattr(activity, name)) for name in SUMMARY_FIELDS}
     values.update(
         start_utc=_utc(activity.start),
         samples=activity.samples,
         laps=len(activity.laps),
-        richness=activity.richness(),
+        richness=_finite(activity.richness()) or 0.0,
         warnings="\n".join(activity.warnings) or None,
     )
     return values
@@ -113,6 +124,10 @@ def _write_streams_and_laps(conn: Connection, activity_id: int, activity: Activi
     if activity.streams:
         codec, header, blob = encode_streams(activity.streams)
         conn.execute(insert(streams).values(activity_id=activity_id, codec=codec, columns=header, data=blob))
+    _write_laps(conn, activity_id, activity)
+
+
+def _write_laps(conn: Connection, activity_id: int, activity: Activity) -> None:
     if activity.laps:
         conn.execute(
             insert(laps),
@@ -152,16 +167,42 @@ def known_hashes(conn: Connection, user_id: int, hashes: list[str]) -> set[str]:
     return {row[0] for row in rows}
 
 
+def _restore_missing(conn: Connection, activity_id: int, activity: Activity) -> tuple[str, ...]:
+    """A file already imported brings back the streams and laps its stored copy lacks (a restore
+    from an export without streams, for instance)."""
+    restored: list[str] = []
+    has_streams = conn.execute(
+        select(streams.c.activity_id).where(streams.c.activity_id == activity_id)
+    ).first()
+    if has_streams is None and activity.streams:
+        codec, header, blob = encode_streams(activity.streams)
+        conn.execute(insert(streams).values(activity_id=activity_id, codec=codec, columns=header, data=blob))
+        conn.execute(
+            update(activities).where(activities.c.id == activity_id).values(samples=activity.samples)
+        )
+        restored.append("streams")
+    has_laps = conn.execute(select(laps.c.id).where(laps.c.activity_id == activity_id).limit(1)).first()
+    if has_laps is None and activity.laps:
+        _write_laps(conn, activity_id, activity)
+        conn.execute(update(activities).where(activities.c.id == activity_id).values(laps=len(activity.laps)))
+        restored.append("laps")
+    return tuple(restored)
+
+
 def save_activity(conn: Connection, activity: Activity, user_id: int) -> SaveResult:
-    """Save one activity in the caller's transaction, merging it with a stored copy of the same run."""
+    """Save one activity in the caller's transaction, merging it with a stored copy of the same run.
+
+    A file seen before is a duplicate; it still brings back the streams or laps its stored copy lacks.
+    """
     seen = known_hashes(conn, user_id, activity.file_hashes)
     if seen and seen >= set(activity.file_hashes):
         found = conn.execute(
-            select(activity_files.c.activity_id).where(
-                activity_files.c.user_id == user_id, activity_files.c.sha256.in_(list(seen))
-            )
+            select(activity_files.c.activity_id)
+            .where(activity_files.c.user_id == user_id, activity_files.c.sha256.in_(list(seen)))
+            .order_by(activity_files.c.id)
+            .limit(1)
         ).scalar_one()
-        return SaveResult("duplicate", int(found))
+        return SaveResult("duplicate", int(found), _restore_missing(conn, int(found), activity))
     new_hashes = [h for h in activity.file_hashes if h not in seen]
     activity.file_names = [
         n for h, n in zip(activity.file_hashes, activity.file_names, strict=False) if h not in seen
@@ -225,8 +266,8 @@ def list_activities(
 
 
 def _as_dict(row: Row[Any]) -> dict[str, Any]:
-    out = dict(row._mapping)
-    out["start_utc"] = _utc(out["start_utc"])
+    out = {key: _finite(value) for key, value in row._mapping.items()}  # a store written before the
+    out["start_utc"] = _utc(out["start_utc"])  # plausibility checks may hold infinities
     return out
 
 

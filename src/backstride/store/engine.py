@@ -18,6 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import Connection, make_url
 
+from backstride.errors import ValidationError
 from backstride.store.schema import LOCAL_USER_ID, metadata, users
 
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
@@ -32,11 +33,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, create_folders: bool = True) -> Engine:
+    """An engine for ``url``. For an SQLite file in a folder that does not exist, the folder is made
+    when ``create_folders`` (the app's own data folder), else refused (a mistyped ``--db`` path would
+    otherwise give a new, empty store that looks like lost data)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).parent
+            if not folder.is_dir():
+                if not create_folders:
+                    raise ValidationError(
+                        f"{folder}: no such folder for the database {parsed.database}; check the path, "
+                        "or create the folder first"
+                    )
+                folder.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -61,15 +72,17 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``. An empty database gets the tables at once, then is stamped."""
+def migrate(engine: Engine, revision: str = "head") -> bool:
+    """Bring the schema to ``revision``. An empty database gets the tables at once, then is stamped;
+    returns True then (a new store)."""
     with engine.begin() as connection:
         existing = set(inspect(connection).get_table_names())
         if revision == "head" and not (existing & set(metadata.tables)):
             metadata.create_all(connection)
             command.stamp(alembic_config(connection), "head")
-        else:
-            command.upgrade(alembic_config(connection), revision)
+            return True
+        command.upgrade(alembic_config(connection), revision)
+        return False
 
 
 def ensure_local_user(engine: Engine) -> None:
@@ -85,9 +98,26 @@ def ensure_local_user(engine: Engine) -> None:
                 )
 
 
-def open_store(url: str) -> Engine:
+def open_store(url: str, *, create_folders: bool = True) -> Engine:
     """An engine on a database at the newest schema, with the local user present."""
-    engine = make_engine(url)
-    migrate(engine)
-    ensure_local_user(engine)
-    return engine
+    return connect_store(url, create_folders=create_folders)[0]
+
+
+def describe_url(url: str) -> str:
+    """The database for a message: an SQLite file's path, or the URL without its password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
+def connect_store(url: str, *, create_folders: bool = True) -> tuple[Engine, bool]:
+    """:func:`open_store`, and whether the store was created just now (its tables did not exist)."""
+    engine = make_engine(url, create_folders=create_folders)
+    try:
+        created = migrate(engine)
+        ensure_local_user(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, created

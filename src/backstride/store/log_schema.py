@@ -92,6 +92,17 @@ lift_sets = Table(
     UniqueConstraint("session_id", "idx"),
 )
 
+exercise_aliases = Table(
+    "exercise_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False, comment="the runner's name, normalised"),
+    Column("given", String(200), nullable=False, comment="the name as the runner typed it"),
+    Column("exercise", String(200), nullable=False, comment="the catalogue exercise it counts as"),
+    UniqueConstraint("user_id", "name"),
+)
+
 routines = Table(
     "routines",
     metadata,
@@ -162,6 +173,7 @@ LOG_TABLES = (
     pain_stages,
     lift_sessions,
     lift_sets,
+    exercise_aliases,
     routines,
     routine_log,
     body_weights,
@@ -173,6 +185,7 @@ __all__ = [
     "LOG_TABLES",
     "body_weights",
     "checkins",
+    "exercise_aliases",
     "lift_sessions",
     "lift_sets",
     "pain_reports",

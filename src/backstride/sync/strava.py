@@ -28,9 +28,8 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select
 
 from backstride.errors import BadFileError
-from backstride.importers.model import Activity
 from backstride.importers.strava_api import STREAM_KEYS, activity_from_strava, identity, sport_of, start_of
-from backstride.importing import ImportSummary, Outcome, store_one
+from backstride.importing import ImportSummary, Outcome, SavedHook, store_one
 from backstride.store import strava as links
 from backstride.store.activities import known_hashes
 from backstride.store.schema import activity_files
@@ -136,7 +135,7 @@ def sync(
     wait: bool = True,
     progress: Callable[[int, int], None] | None = None,
     on_wait: Callable[[str, datetime], None] | None = None,
-    on_saved: Callable[[Engine, int, Activity], None] | None = None,
+    on_saved: SavedHook | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     page_size: int = PAGE_SIZE,
     **client_options: Any,
@@ -199,7 +198,7 @@ def _one(
     item: dict[str, Any],
     stored: dict[str, int],
     sports: Sequence[str] | None,
-    on_saved: Callable[[Engine, int, Activity], None] | None,
+    on_saved: SavedHook | None,
 ) -> Outcome:
     label = _label(item)
     sport, _ = sport_of(item)

@@ -25,9 +25,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from backstride.importers.model import Activity
 from backstride.importers.sources import ACTIVITY_SUFFIXES
-from backstride.importing import Outcome, import_paths
+from backstride.importing import Outcome, SavedHook, import_paths
 
 #: Seconds a file must stay unchanged before it is taken as complete.
 SETTLE_S = 2.0
@@ -88,7 +87,7 @@ class Watcher:
     user_id: int
     on_outcome: Callable[[Outcome], None]
     sports: Sequence[str] | None = ("running",)
-    on_saved: Callable[[Engine, int, Activity], None] | None = None
+    on_saved: SavedHook | None = None
     settle_s: float = SETTLE_S
     clock: Callable[[], float] = time.monotonic
     pending: dict[str, _Pending] = field(default_factory=dict)

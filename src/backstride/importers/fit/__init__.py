@@ -11,11 +11,11 @@ The message and field profile comes from garmin-fit-sdk at run time
 
 from __future__ import annotations
 
-from backstride.errors import BadFileError
-from backstride.importers.fit.activity import build_activities
+from backstride.errors import BadFileError, SkippedFile
+from backstride.importers.fit.activity import FitTimeError, build_activities
 from backstride.importers.fit.decode import FitData, decode
 from backstride.importers.fit.profile import profile
-from backstride.importers.fit.scan import FitHeaderError
+from backstride.importers.fit.scan import FitHeaderError, FitTooLargeError
 from backstride.importers.model import Activity
 
 #: ``file_id.type`` of an activity file.
@@ -31,6 +31,8 @@ def _decode_or_fail(data: bytes, name: str) -> FitData:
         return decode(data)
     except FitHeaderError as exc:
         raise BadFileError(name, f"not a valid FIT file: {exc}") from exc
+    except FitTooLargeError as exc:
+        raise BadFileError(name, f"{exc} (a week at one record a second is about 600,000); refused") from exc
 
 
 def read_fit(data: bytes, name: str) -> list[Activity]:
@@ -49,7 +51,7 @@ def read_fit(data: bytes, name: str) -> list[Activity]:
         kind_value = file_id.column("type")
         kind = prof.enum_name("file", kind_value[0]) if kind_value is not None else None
         if kind is not None and kind != ACTIVITY_FILE_TYPE:
-            raise BadFileError(name, f"a FIT {kind} file, not an activity")
+            raise SkippedFile(name, f"a FIT {kind} file, not an activity; skipped")
     records = fit.count("record")
     if records == 0:
         if walked.break_reason is not None:
@@ -66,7 +68,10 @@ def read_fit(data: bytes, name: str) -> list[Activity]:
     warnings.extend(f"{problem}; decoded anyway" for problem in walked.crc_errors)
     if walked.trailing_bytes:
         warnings.append(f"{walked.trailing_bytes} bytes after the last FIT file were ignored")
-    return build_activities(fit, prof, warnings)
+    try:
+        return build_activities(fit, prof, warnings)
+    except FitTimeError as exc:
+        raise BadFileError(name, f"corrupt timestamps: {exc}") from exc
 
 
 __all__ = ["BadFileError", "FitData", "decode", "read_fit"]

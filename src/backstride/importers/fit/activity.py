@@ -40,9 +40,19 @@ def lap_trigger_name(fit_name: str | None) -> str:
     return "unknown"
 
 
+class FitTimeError(ValueError):
+    """A FIT time that no calendar holds (a corrupt ``date_time``)."""
+
+
 def fit_time_to_datetime(value: float) -> datetime:
-    """A FIT ``date_time`` (seconds since 1989-12-31 UTC) as an aware UTC datetime."""
-    return datetime.fromtimestamp(float(value) + FIT_EPOCH_S, tz=UTC)
+    """A FIT ``date_time`` (seconds since 1989-12-31 UTC) as an aware UTC datetime.
+
+    Raises :class:`FitTimeError` for a value no datetime can hold (a corrupt file).
+    """
+    try:
+        return datetime.fromtimestamp(float(value) + FIT_EPOCH_S, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise FitTimeError(f"the time {value!r} is out of range") from exc
 
 
 def _value(table: MessageTable | None, name: str, row: int) -> float | None:
@@ -248,8 +258,11 @@ def build_activities(fit: FitData, prof: FitProfile, warnings: list[str]) -> lis
     time = records.column("timestamp")
     time = _ffill(time) if time is not None else np.full(len(records), np.nan)
     finite = time[np.isfinite(time)]
-    first_time = float(finite[0]) if len(finite) else 0.0
-    if len(finite) and float(finite.max()) < MIN_ABSOLUTE_DATE_TIME:
+    if not len(finite):
+        raise FitTimeError("no record carries a time")
+    first_time = float(finite[0])
+    device_time = bool(len(finite)) and float(finite.max()) < MIN_ABSOLUTE_DATE_TIME
+    if device_time:
         warnings.append(
             "timestamps are device-relative (seconds since the device was switched on, not a date), "
             "so the start date is not the real date"
@@ -286,6 +299,7 @@ def build_activities(fit: FitData, prof: FitProfile, warnings: list[str]) -> lis
             device=device,
             streams=streams,
             warnings=list(warnings),
+            device_time=device_time,
         )
         _session_summary(activity, session_table, session.row, foot)
         activity.laps = _session_laps(laps[i], session.start, streams)

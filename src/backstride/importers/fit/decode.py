@@ -51,7 +51,12 @@ def _raw_rows(buf: np.ndarray, definition: Definition) -> np.ndarray:
     size = definition.size
     if size == 0:
         return np.zeros((len(offsets), 0), dtype=np.uint8)
-    return buf[offsets[:, None] + np.arange(size)]
+    out = np.empty((len(offsets), size), dtype=np.uint8)
+    columns = np.arange(size)
+    step = max(1, (1 << 21) // size)  # gather a block at a time: the index is 8 bytes a byte
+    for a in range(0, len(offsets), step):
+        out[a : a + step] = buf[offsets[a : a + step, None] + columns]
+    return out
 
 
 def _as_float(raw: np.ndarray, base_type: int) -> np.ndarray:

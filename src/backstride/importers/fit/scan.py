@@ -12,16 +12,24 @@ of the file) stops the walk; everything before the break is kept and :attr:`Scan
 from __future__ import annotations
 
 import struct
+from array import array
 from dataclasses import dataclass, field
 
 from backstride.importers.fit.crc import crc16, crc16_small
 
 FILE_HEADER_SIZES = (12, 14)
+#: The most data messages a file may hold: a week of one-second records, with their HRV and events,
+#: is well under a million. More is a corrupt or hostile file, refused before it exhausts memory.
+MAX_MESSAGES = 2_000_000
 _HEADER = struct.Struct("<BBHI4s")
 
 
 class FitHeaderError(ValueError):
     """The data does not start with a FIT file header."""
+
+
+class FitTooLargeError(ValueError):
+    """The file holds more messages than any recording could (see :data:`MAX_MESSAGES`)."""
 
 
 @dataclass
@@ -53,7 +61,7 @@ class Definition:
     size: int
     fields: list[FieldDef]
     dev_fields: list[DevFieldDef]
-    offsets: list[int] = field(default_factory=list)
+    offsets: array[int] = field(default_factory=lambda: array("q"))
 
 
 @dataclass
@@ -119,9 +127,10 @@ def _parse_definition(data: bytes, p: int, end: int, header: int) -> tuple[Defin
 def _walk(data: bytes, start: int, end: int, definitions: list[Definition]) -> tuple[int, str | None]:
     """Walk the messages in ``data[start:end]``; returns where it stopped and why (``None`` if clean)."""
     sizes = [0] * 16  # bytes per data message including its header; 0 = undefined
-    lists: list[list[int]] = [[] for _ in range(16)]
+    lists: list[array[int]] = [array("q") for _ in range(16)]
     p = start
-    last: list[int] | None = None
+    last: array[int] | None = None
+    budget = MAX_MESSAGES - sum(len(d.offsets) for d in definitions)
     while p < end:
         h = data[p]
         if h & 0x80:
@@ -148,6 +157,9 @@ def _walk(data: bytes, start: int, end: int, definitions: list[Definition]) -> t
         last = lists[lt]
         last.append(p)
         p += size
+        budget -= 1
+        if budget < 0:
+            raise FitTooLargeError(f"holds more than {MAX_MESSAGES:,} messages")
     if p > end and last is not None:
         p = last.pop()
         return p, "the last message is cut off"
