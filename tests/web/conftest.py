@@ -86,7 +86,13 @@ def local(engine: Engine, tmp_path: Path, portal: BlockingPortal) -> Iterator[We
 @pytest.fixture
 def server(engine: Engine, tmp_path: Path, portal: BlockingPortal) -> Iterator[Any]:
     """A multi-user app; call it for a new browser."""
-    app = create_app(_settings(engine, tmp_path), multi_user=True, engine=engine, secret=b"test-secret")
+    app = create_app(
+        _settings(engine, tmp_path),
+        multi_user=True,
+        engine=engine,
+        secret=b"test-secret",
+        allowed_hosts=["backstride.test"],
+    )
     browsers: list[Web] = []
 
     def browser() -> Web:
