@@ -220,7 +220,6 @@ def test_granting_answers_the_same_whether_the_name_exists(server) -> None:  # t
 def test_forwarded_headers_are_ignored_unless_the_proxy_is_named(engine: Engine, tmp_path: Any) -> None:
     from tests.web.live import live_app
 
-    assert uvicorn_options(None) == {"proxy_headers": False, "forwarded_allow_ips": ""}
     clients = []
     for proxies in (None, "127.0.0.1"):
         with (
@@ -238,6 +237,7 @@ def test_forwarded_headers_are_ignored_unless_the_proxy_is_named(engine: Engine,
             clients.append(conn.execute(select(login_attempts.c.client)).scalar_one())
             conn.execute(login_attempts.delete())
     assert clients == ["127.0.0.1", "203.0.113.9"]
+    assert uvicorn_options(None) == {"proxy_headers": False, "forwarded_allow_ips": ""}
 
 
 # --- 7. non-finite numbers are a 422, not a 500 -------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -86,6 +87,11 @@ def create_app(
     )  # added last: the outermost, so refusals of the host check get the headers too
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
     app.include_router(apidocs.router)
     app.include_router(api.router)
     app.include_router(pages_runs.router)

@@ -173,6 +173,11 @@ async def writer(who: Who) -> Viewer:
 Writer = Annotated[Viewer, Depends(writer)]
 
 
+def lap_is_pain_for(who: Viewer, conn: Connection) -> bool:
+    """The runner's ``lap_is_pain`` setting (the lap button marks the pain)."""
+    return get_pref(conn, who.user_id, "lap_is_pain") == "true"
+
+
 def units_for(state: WebState, who: Viewer, conn: Connection | None = None) -> str:
     """Display unit: the server's --units/BACKSTRIDE_UNITS, else the runner's setting (read on
     ``conn`` when given, else on a connection of its own)."""
