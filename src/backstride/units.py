@@ -8,6 +8,7 @@ Formatting for people happens here and nowhere else, following the runner's unit
   (a few hundred metres: ``550 yd`` / ``500 m``), :func:`format_elevation` (climb, descent, altitude:
   ``33 ft`` / ``10 m``), :func:`format_pace` (``8:03 /mi``), :func:`format_speed` (``7.5 mph`` /
   ``12.0 km/h``), :func:`format_duration`, :func:`format_distance_input` (``1.23mi``, for a form field);
+- :func:`format_band` names a category of distances (``10-25km`` -> ``6-16 mi``);
 - :class:`Units` binds them to one unit (``Units("mi").distance(4828)``), for templates;
 - :func:`localize` rewrites the SI quantities in sentences that other parts of the library still
   write in metres (``1,649 m``, ``111 km``, ``10 m of descent``) into the runner's unit.
@@ -270,6 +271,23 @@ _ELEVATION_BEFORE = re.compile(
 _PACE = re.compile(r"\b(?P<min>\d{1,2}):(?P<sec>\d{2})\s?(?P<per>/|per\s)km\b")
 #: A rate per kilometre (``as likely per km``): the ratio holds per mile too, only the word changes.
 _PER_KM = re.compile(r"\bper\s+km\b")
+
+
+_BAND = re.compile(r"(?P<a>\d+(?:\.\d+)?)(?:-(?P<b>\d+(?:\.\d+)?))?\s?km\b")
+
+
+def format_band(label: str, unit: str) -> str:
+    """A category of distances named in km (``10-25km``, ``<10km``, ``80km+``) in whole ``unit``s:
+    ``6-16 mi``, ``<6 mi``, ``50 mi+``."""
+    if unit != "mi":
+        return label
+
+    def whole(match: re.Match[str]) -> str:
+        ends = [match.group(k) for k in ("a", "b") if match.group(k)]
+        shown = "-".join(f"{distance_in(float(v) * METRES_PER_KM, unit):.0f}" for v in ends)
+        return f"{shown} {unit}"
+
+    return _BAND.sub(whole, label)
 
 
 def localize(text: str | None, unit: str) -> str:

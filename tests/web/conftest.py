@@ -153,3 +153,29 @@ def form_fields(html: str, form_testid: str) -> list[tuple[str, str]]:
     reader.feed(html)
     assert reader.fields, f"no form {form_testid!r} on the page"
     return reader.fields
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo runner's store, made once per module (about 3 s); tests work on copies."""
+    from backstride.demo import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo"), report=False).db_path
+
+
+@pytest.fixture
+def demo(demo_db: Path, tmp_path: Path, portal: BlockingPortal) -> Iterator[Web]:
+    """The app in local mode on a fresh copy of the demo store."""
+    import shutil
+
+    from backstride.config import database_url
+    from backstride.store.engine import open_store
+
+    db = tmp_path / "demo.sqlite"
+    shutil.copy(demo_db, db)
+    engine = open_store(database_url(str(db)))
+    settings = Settings(db_url=str(engine.url), data_dir=tmp_path)
+    web = Web(portal, create_app(settings, engine=engine, secret=b"test-secret"), "http://127.0.0.1")
+    yield web
+    web.close()
+    engine.dispose()

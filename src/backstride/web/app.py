@@ -54,7 +54,17 @@ def create_app(
     (synchronous) work at once in worker threads while the server runs; the others wait their turn.
     """
     from backstride.store.engine import open_store
-    from backstride.web import api, apidocs, auth, errors, pages_data, pages_log, pages_plan, pages_runs
+    from backstride.web import (
+        api,
+        apidocs,
+        auth,
+        errors,
+        pages_data,
+        pages_experiments,
+        pages_log,
+        pages_plan,
+        pages_runs,
+    )
     from backstride.web.templating import make_templates
 
     @asynccontextmanager
@@ -98,6 +108,7 @@ def create_app(
     app.include_router(pages_log.router)
     app.include_router(pages_data.router)
     app.include_router(pages_plan.router)
+    app.include_router(pages_experiments.router)
     app.include_router(auth.router)
     return app
 

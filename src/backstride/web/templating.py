@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from backstride.units import (
     Units,
     distance_in,
+    format_band,
     format_distance,
     format_duration,
     format_elevation,
@@ -64,6 +65,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["elev"] = format_elevation
     env.filters["speed"] = format_speed
     env.filters["say"] = localize  # sentences the library writes in metres
+    env.filters["band"] = format_band  # categories named in km (the pool's weekly distance)
     env.filters["duration"] = format_duration
     env.filters["local"] = _local
     env.filters["num"] = _number
