@@ -213,6 +213,15 @@ def test_every_page_fits_a_phone(demo_server: tuple[str, int]) -> None:
             page.wait_for_load_state("networkidle")
             document, body, viewport = page.evaluate(WIDTH)
             assert viewport == 375 and document == 375 and body <= 375, (path, document, body)
+        # The plan's schedule is a list of weeks on the phone, a left-aligned table on a desktop.
+        page.goto(f"{base}/plan")
+        row = "getComputedStyle(document.querySelector('[data-testid=plan-week]'))"
+        cell = "getComputedStyle(document.querySelector('[data-testid=plan-week] td[data-label=Runs]'))"
+        assert page.evaluate(f"{row}.display") == "block"
+        page.set_viewport_size({"width": 1280, "height": 900})
+        assert page.evaluate(f"{row}.display") == "table-row"
+        assert page.evaluate(f"{cell}.textAlign") == "left"
+        page.set_viewport_size(PHONE["viewport"])
         # The report, as downloaded.
         page.set_content(httpx.get(f"{base}/analysis/report").text)
         document, body, viewport = page.evaluate(WIDTH)
