@@ -14,7 +14,6 @@ from sqlalchemy import Connection
 from starlette.responses import HTMLResponse, Response
 
 from backstride.units import (
-    Units,
     distance_in,
     format_band,
     format_distance,
@@ -70,7 +69,6 @@ def make_templates() -> Jinja2Templates:
     env.filters["local"] = _local
     env.filters["num"] = _number
     env.globals["pace"] = format_pace
-    env.globals["Units"] = Units
     env.globals["when_format"] = WHEN
     env.globals["csrf_field"] = CSRF_FIELD
     return templates
@@ -120,7 +118,6 @@ def render_text(
         "request": request,
         "who": who,
         "units": found.units,
-        "u": Units(found.units),
         "lap_is_pain": found.lap_is_pain,
         "csrf": form_token(request) if csrf is None else csrf,
         "multi_user": state.multi_user,
