@@ -60,6 +60,7 @@ def create_app(
         auth,
         errors,
         pages_data,
+        pages_experiment_new,
         pages_experiments,
         pages_log,
         pages_plan,
@@ -108,6 +109,7 @@ def create_app(
     app.include_router(pages_log.router)
     app.include_router(pages_data.router)
     app.include_router(pages_plan.router)
+    app.include_router(pages_experiment_new.router)  # before /experiments/{id}
     app.include_router(pages_experiments.router)
     app.include_router(auth.router)
     return app
