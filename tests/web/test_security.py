@@ -336,3 +336,34 @@ def test_multi_user_mode_checks_the_host(engine: Engine, tmp_path: Any, portal: 
     ]
     with pytest.raises(ValidationError, match="--allowed-hosts"):
         allowed_hosts("0.0.0.0", None, True)
+
+
+def test_serve_wires_hosts_and_forwarded_headers(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from backstride.cli import app
+
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda web, **kw: calls.append((web, kw)))
+    db = str(tmp_path / "serve.sqlite")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["--db", db, "serve", "--multi-user", "--host", "0.0.0.0"])
+    assert refused.exit_code != 0 and "--allowed-hosts" in refused.output and not calls
+    public = ["--multi-user", "--host", "0.0.0.0", "--allowed-hosts", "runs.example.org"]
+    done = runner.invoke(app, ["--db", db, "serve", *public, "--forwarded-allow-ips", "10.0.0.2"])
+    assert done.exit_code == 0, done.output
+    web, options = calls[-1]
+    assert options["proxy_headers"] is True and options["forwarded_allow_ips"] == "10.0.0.2"
+    assert runner.invoke(app, ["--db", db, "serve"]).exit_code == 0
+    local, plain = calls[-1]
+    assert plain["proxy_headers"] is False
+    assert _hosts(web) == ["runs.example.org"] and _hosts(local) == ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
+def _hosts(web: Any) -> list[str]:
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    found = [m for m in web.user_middleware if m.cls is TrustedHostMiddleware]
+    assert len(found) == 1
+    return list(found[0].kwargs["allowed_hosts"])
