@@ -194,7 +194,7 @@ def quick_log(request: Request, run_id: int, who: Writer, state: State) -> Respo
     with state.engine.connect() as conn:
         basics = page_basics(request, who, conn)
         run = run_detail(conn, who.user_id, _run_id(run_id))
-        view = quicklog.view_for(conn, who.user_id, run, basics.units, basics.lap_is_pain)
+        view = quicklog.view_for(conn, run, basics.units, basics.lap_is_pain)
     return render(
         request,
         who,

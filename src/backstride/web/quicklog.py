@@ -135,7 +135,7 @@ class QuickView:
     offer_pain_free: bool
 
 
-def view_for(conn: Connection, user_id: int, run: dict[str, Any], unit: str, lap_is_pain: bool) -> QuickView:
+def view_for(conn: Connection, run: dict[str, Any], unit: str, lap_is_pain: bool) -> QuickView:
     """The form for ``run``: its stored report, else the first lap press as the onset to confirm."""
     report = run.get("pain")
     if report is not None:
