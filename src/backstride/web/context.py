@@ -22,8 +22,8 @@ from starlette.concurrency import run_in_threadpool
 
 from backstride.config import Settings
 from backstride.errors import BackstrideError
-from backstride.store.prefs import get_pref
-from backstride.store.schema import LOCAL_USER_ID, users
+from backstride.store.prefs import PREFERENCES, get_pref
+from backstride.store.schema import LOCAL_USER_ID, settings, users
 from backstride.web import accounts
 from backstride.web.pagecache import LRU, PageCache
 from backstride.web.security import csrf_ok, csrf_token
@@ -173,9 +173,16 @@ async def writer(who: Who) -> Viewer:
 Writer = Annotated[Viewer, Depends(writer)]
 
 
-def lap_is_pain_for(who: Viewer, conn: Connection) -> bool:
-    """The runner's ``lap_is_pain`` setting (the lap button marks the pain)."""
-    return get_pref(conn, who.user_id, "lap_is_pain") == "true"
+def display_prefs(state: WebState, who: Viewer, conn: Connection) -> tuple[str, bool]:
+    """The display unit (as :func:`units_for`) and the ``lap_is_pain`` setting, in one query."""
+    rows = conn.execute(
+        select(settings.c.key, settings.c.value).where(
+            settings.c.user_id == who.user_id, settings.c.key.in_(("units", "lap_is_pain"))
+        )
+    ).all()
+    found = {str(r.key): str(r.value) for r in rows}
+    unit = state.settings.units or found.get("units", PREFERENCES["units"].default)
+    return unit, found.get("lap_is_pain", PREFERENCES["lap_is_pain"].default) == "true"
 
 
 def units_for(state: WebState, who: Viewer, conn: Connection | None = None) -> str:

@@ -24,7 +24,7 @@ from backstride.units import (
     format_speed,
     localize,
 )
-from backstride.web.context import CSRF_FIELD, Viewer, form_token, lap_is_pain_for, units_for, web_state
+from backstride.web.context import CSRF_FIELD, Viewer, display_prefs, form_token, web_state
 from backstride.web.services import red_flag_banner
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -95,11 +95,8 @@ def page_basics(request: Request, who: Viewer, conn: Connection | None = None) -
         with state.engine.connect() as own:
             return page_basics(request, who, own)
     flag = red_flag_banner(state.engine, who.user_id, conn)
-    return PageBasics(
-        units_for(state, who, conn),
-        None if flag is None else tuple(sorted(flag.items())),
-        lap_is_pain_for(who, conn),
-    )
+    unit, lap_is_pain = display_prefs(state, who, conn)
+    return PageBasics(unit, None if flag is None else tuple(sorted(flag.items())), lap_is_pain)
 
 
 def render_text(
