@@ -12,6 +12,10 @@ Each client is a returning browser: keep-alive and its nonce cookie.
 
     .venv/bin/python benchmarks/web_load.py [--runs 2000] [--clients 20] [--seconds 10] [--workers 1]
 
+Each page's line ends with the machine's 1-minute load average after its run (``load``; the machine
+has ``os.cpu_count()`` cores, shared with other work), so a figure can be read against the load it
+was measured under.
+
 Traffic goes only to 127.0.0.1; every loop is bounded in time and count.
 """
 
@@ -200,8 +204,15 @@ def bench(
                     if time.monotonic() > deadline or child.poll() is not None:
                         raise RuntimeError("the server did not start") from None
                     time.sleep(0.2)
+            load = os.getloadavg()
             print(f"server: {workers} worker(s); load generator: {generator}")
-            print(f"{'page':<22}{'requests':>9}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}")
+            print(
+                f"machine: {os.cpu_count()} cores; load average before: "
+                f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+            )
+            print(
+                f"{'page':<22}{'requests':>9}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}{'load':>7}"
+            )
             for path in ("/", f"/runs/{newest}", "/api/runs"):
                 if generator == "wrk":
                     r = load_wrk(port, path, clients, seconds)
@@ -209,7 +220,7 @@ def bench(
                     r = asyncio.run(load_python(port, path, clients, seconds))
                 print(
                     f"{path:<22}{r['requests']:>9.0f}{r['errors']:>7.0f}{r['p50_ms']:>9.1f}"
-                    f"{r['p95_ms']:>9.1f}{r['rps']:>8.1f}"
+                    f"{r['p95_ms']:>9.1f}{r['rps']:>8.1f}{os.getloadavg()[0]:>7.2f}"
                 )
         finally:
             child.terminate()

@@ -43,9 +43,11 @@ def test_demo_report_is_self_contained_and_in_order(demo: DemoResult) -> None:
     doc = lxml.html.document_fromstring(html)
     charts = doc.xpath("//svg")
     assert len(charts) >= 6  # survival, trend, onsets, forest, run profile, load
-    # every chart is introduced by a sentence saying what it shows
+    # every chart is introduced by a sentence saying what it shows (before the box it scrolls in)
     for svg in charts:
-        previous = svg.getprevious()
+        box = svg.getparent()
+        assert box is not None and "chart-wrap" in (box.get("class") or ""), svg.get("aria-label")
+        previous = box.getprevious()
         assert previous is not None and "what" in (previous.get("class") or ""), svg.get("aria-label")
     assert "@media print" in html
     assert "no red flags open" in html  # the demo runner answered the screen with no flags

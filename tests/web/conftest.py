@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,13 @@ def local(engine: Engine, tmp_path: Path, portal: BlockingPortal) -> Iterator[We
 @pytest.fixture
 def server(engine: Engine, tmp_path: Path, portal: BlockingPortal) -> Iterator[Any]:
     """A multi-user app; call it for a new browser."""
-    app = create_app(_settings(engine, tmp_path), multi_user=True, engine=engine, secret=b"test-secret")
+    app = create_app(
+        _settings(engine, tmp_path),
+        multi_user=True,
+        engine=engine,
+        secret=b"test-secret",
+        allowed_hosts=["backstride.test"],
+    )
     browsers: list[Web] = []
 
     def browser() -> Web:
@@ -108,3 +115,67 @@ def signup(web: Web, username: str, password: str = "correct horse battery") -> 
 
 def lap_run() -> Path:
     return fixtures_dir() / LAP_RUN
+
+
+def gpx_run() -> Path:
+    """A GPX run with a track and no laps (so no lap press)."""
+    return fixtures_dir() / "gpx" / "togeojson__run.gpx"
+
+
+class _FormReader(HTMLParser):
+    """The fields a browser would send for one form of a page, as it stands (unchanged)."""
+
+    def __init__(self, form_testid: str) -> None:
+        super().__init__()
+        self.testid = form_testid
+        self.inside = False
+        self.fields: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if tag == "form" and found.get("data-testid") == self.testid:
+            self.inside = True
+        if not self.inside or tag != "input" or "name" not in found or "disabled" in found:
+            return
+        kind = found.get("type", "text")
+        if kind in ("radio", "checkbox") and "checked" not in found:
+            return
+        self.fields.append((found["name"], found.get("value", "on" if kind == "checkbox" else "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+
+
+def form_fields(html: str, form_testid: str) -> list[tuple[str, str]]:
+    """What submitting the form ``data-testid=form_testid`` untouched would send."""
+    reader = _FormReader(form_testid)
+    reader.feed(html)
+    assert reader.fields, f"no form {form_testid!r} on the page"
+    return reader.fields
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo runner's store, made once per module (about 3 s); tests work on copies."""
+    from backstride.demo import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo"), report=False).db_path
+
+
+@pytest.fixture
+def demo(demo_db: Path, tmp_path: Path, portal: BlockingPortal) -> Iterator[Web]:
+    """The app in local mode on a fresh copy of the demo store."""
+    import shutil
+
+    from backstride.config import database_url
+    from backstride.store.engine import open_store
+
+    db = tmp_path / "demo.sqlite"
+    shutil.copy(demo_db, db)
+    engine = open_store(database_url(str(db)))
+    settings = Settings(db_url=str(engine.url), data_dir=tmp_path)
+    web = Web(portal, create_app(settings, engine=engine, secret=b"test-secret"), "http://127.0.0.1")
+    yield web
+    web.close()
+    engine.dispose()

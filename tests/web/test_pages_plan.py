@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from anyio.from_thread import BlockingPortal
 from lxml import html as lxml_html
 from sqlalchemy import Engine, select
 
-from backstride.config import Settings, database_url
 from backstride.experiments import follow
 from backstride.experiments.service import analyze_experiment, new_experiment
 from backstride.plan.from_analysis import plan_for_user
@@ -21,36 +17,13 @@ from backstride.plan.inputs import get_goal
 from backstride.plan.knowledge import EVIDENCE_WORDS
 from backstride.plan.redflags import evaluate
 from backstride.plan.screens import record_screen
-from backstride.store.engine import open_store
 from backstride.store.schema import LOCAL_USER_ID, users
-from backstride.units import METRES_PER_MILE, format_distance
-from backstride.web.app import create_app
-from backstride.web.pages_plan import calendar_weeks
+from backstride.units import METRES_PER_MILE, format_distance, localize
+from backstride.web.pages_experiments import calendar_weeks
 from tests.web.conftest import Web, signup
 
 #: A period start inside the demo runner's runs (they span 2024-01-02 to 2024-06-16).
 DEMO_EXPERIMENT_START = date(2024, 1, 1)
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo runner's store, made once per module (about 3 s); tests work on copies."""
-    from backstride.demo import run_demo
-
-    return run_demo(tmp_path_factory.mktemp("demo"), report=False).db_path
-
-
-@pytest.fixture
-def demo(demo_db: Path, tmp_path: Path, portal: BlockingPortal) -> Iterator[Web]:
-    """The app in local mode on a fresh copy of the demo store."""
-    db = tmp_path / "demo.sqlite"
-    shutil.copy(demo_db, db)
-    engine = open_store(database_url(str(db)))
-    settings = Settings(db_url=str(engine.url), data_dir=tmp_path)
-    web = Web(portal, create_app(settings, engine=engine, secret=b"test-secret"), "http://127.0.0.1")
-    yield web
-    web.close()
-    engine.dispose()
 
 
 def _engine(web: Web) -> Engine:
@@ -84,8 +57,9 @@ def test_plan_page_shows_every_item_with_its_reason_and_the_schedule_in_miles(de
     assert [i.get("data-remedy") for i in items] == [i["remedy"] for i in plan["items"]]
     first = items[0]
     assert _text(_testid(first, "plan-item-name")[0]) == plan["items"][0]["name"]
+    # The reason in the runner's unit (the library writes it in metres).
     assert _text(_testid(first, "plan-item-reason")[0]) == "Why: " + " ".join(
-        plan["items"][0]["reason"].split()
+        localize(plan["items"][0]["reason"], "mi").split()
     )
     for item, node in zip(plan["items"], items, strict=True):
         assert item["reason"] and _text(_testid(node, "plan-item-reason")[0]) != "Why:"

@@ -20,12 +20,14 @@ from backstride.experiments.analysis import Analysis
 from backstride.experiments.model import OUTCOME_SPECS
 from backstride.experiments.store import Experiment
 from backstride.experiments.verdict import MEANINGFUL_PROB, NO_DIFFERENCE_PROB, SURE_PROB
+from backstride.units import distance_in, format_distance
 
 COLOURS = {"A": "#6b7280", "B": "#2563eb"}
 
 
-def _km(metres: float | None) -> str:
-    return "n/a" if metres is None or not math.isfinite(metres) else f"{metres / 1000:.2f} km"
+def _dist(metres: float | None, unit: str) -> str:
+    """A distance in the runner's unit (``mi`` or ``km``), through :mod:`backstride.units`."""
+    return "n/a" if metres is None or not math.isfinite(metres) else format_distance(metres, unit)
 
 
 def _effect_text(result: Analysis, log_scale: bool) -> str:
@@ -71,10 +73,10 @@ def _order(sequence: str) -> str:
     return "|".join(sequence[i : i + 2] for i in range(0, len(sequence), 2))
 
 
-def experiment_report_text(conn: Connection, user_id: int, experiment_id: int) -> str:
-    """The report as plain text (what ``experiment analyze`` prints)."""
+def experiment_report_text(conn: Connection, user_id: int, experiment_id: int, *, unit: str = "km") -> str:
+    """The report as plain text (what ``experiment analyze`` prints); distances in ``unit``."""
     exp, result, _ = _load(conn, user_id, experiment_id)
-    return report_text(exp, result)
+    return report_text(exp, result, unit=unit)
 
 
 def _carryover_lines(exp: Experiment) -> list[str]:
@@ -89,7 +91,7 @@ def _carryover_lines(exp: Experiment) -> list[str]:
     ]
 
 
-def report_text(exp: Experiment, result: Analysis) -> str:
+def report_text(exp: Experiment, result: Analysis, *, unit: str = "km") -> str:
     spec = OUTCOME_SPECS[exp.outcome]
     adh = result.adherence
     lines = [
@@ -102,7 +104,7 @@ def report_text(exp: Experiment, result: Analysis) -> str:
     lines += [f"Primary outcome: {spec.label}.", "Periods:"]
     for p in result.periods:
         summary = (
-            _km(p["summary"])
+            _dist(p["summary"], unit)
             if spec.log_scale
             else ("n/a" if p["summary"] is None else f"{p['summary']:.1f}")
         )
@@ -136,8 +138,16 @@ def report_text(exp: Experiment, result: Analysis) -> str:
     return "\n".join(lines)
 
 
-def _chart(obs: pd.DataFrame, result: Analysis, log_scale: bool, width: int = 640, height: int = 220) -> str:
-    """Inline SVG: every observation by day, periods shaded by condition, washout days hatched."""
+def _chart(
+    obs: pd.DataFrame,
+    result: Analysis,
+    log_scale: bool,
+    width: int = 640,
+    height: int = 220,
+    unit: str = "km",
+) -> str:
+    """Inline SVG: every observation by day, periods shaded by condition, washout days hatched
+    (distances in ``unit``)."""
     if not result.periods:
         return ""
     from datetime import date
@@ -149,7 +159,7 @@ def _chart(obs: pd.DataFrame, result: Analysis, log_scale: bool, width: int = 64
     pw, ph = width - left - right, height - top - bottom
     vals = obs["value"].to_numpy(float)
     vals = vals[pd.notna(vals)]
-    scale = 1000.0 if log_scale else 1.0
+    scale = 1.0 / distance_in(1.0, unit) if log_scale else 1.0  # metres per display unit
     vmax = max(10.0, float(vals.max()) / scale * 1.1) if log_scale and vals.size else 10.0
     vmax = vmax if log_scale else 10.0
 
@@ -195,31 +205,36 @@ def _chart(obs: pd.DataFrame, result: Analysis, log_scale: bool, width: int = 64
             )
         else:
             parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{colour}"/>')
-    unit = "km" if log_scale else "0-10"
+    axis = unit if log_scale else "0-10"
     for tick in (0.0, vmax / 2, vmax):
         ty = top + ph * (1 - tick / vmax)
         parts.append(
             f'<text x="{left - 6}" y="{ty + 4:.1f}" font-size="10" text-anchor="end">{tick:.0f}</text>'
         )
-    parts.append(f'<text x="4" y="{top + 10}" font-size="10">{unit}</text>')
+    parts.append(f'<text x="4" y="{top + 10}" font-size="10">{axis}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def experiment_report_html(conn: Connection, user_id: int, experiment_id: int) -> str:
-    """The report as a self-contained HTML fragment (a ``<section>``; no scripts, no external links)."""
+def experiment_report_html(
+    conn: Connection, user_id: int, experiment_id: int, *, unit: str = "km", chart_width: int = 640
+) -> str:
+    """The report as a self-contained HTML fragment (a ``<section>``; no scripts, no external links);
+    distances in ``unit``, the chart ``chart_width`` SVG units wide."""
     exp, result, obs = _load(conn, user_id, experiment_id)
-    return report_html(exp, result, obs)
+    return report_html(exp, result, obs, unit=unit, chart_width=chart_width)
 
 
-def report_html(exp: Experiment, result: Analysis, obs: pd.DataFrame) -> str:
+def report_html(
+    exp: Experiment, result: Analysis, obs: pd.DataFrame, *, unit: str = "km", chart_width: int = 640
+) -> str:
     spec = OUTCOME_SPECS[exp.outcome]
     e = html.escape
-    text_lines = report_text(exp, result).split("\n")
+    text_lines = report_text(exp, result, unit=unit).split("\n")
     rows = []
     for p in result.periods:
         summary = (
-            _km(p["summary"])
+            _dist(p["summary"], unit)
             if spec.log_scale
             else ("n/a" if p["summary"] is None else f"{p['summary']:.1f}")
         )
@@ -253,6 +268,7 @@ def report_html(exp: Experiment, result: Analysis, obs: pd.DataFrame) -> str:
         r = result.randomisation
         rand = f"<p>{html.escape(r.sentence())}</p>"
     data_text = " ".join(t for t in text_lines if t.startswith(("Adherence", "Used")))
+    chart = _chart(obs, result, spec.log_scale, chart_width, unit=unit)
     head = (
         "<tr>"
         + "".join(
@@ -275,8 +291,8 @@ def report_html(exp: Experiment, result: Analysis, obs: pd.DataFrame) -> str:
         f'<section class="experiment-report" id="experiment-{exp.id}">'
         f"<h2>Experiment {exp.id}: {e(exp.title)}</h2>"
         f"<h3>Design</h3><p>{e(text_lines[1])}</p><p>{e(text_lines[2])}</p>"
-        f"<h3>Periods</h3><table>{head}{''.join(rows)}</table>"
-        f"<figure>{_chart(obs, result, spec.log_scale)}<figcaption>{e(spec.label)} by day; grey = A (usual), "
+        f"<h3>Periods</h3><div class=\"table-wrap\"><table>{head}{''.join(rows)}</table></div>"
+        f"<figure>{chart}<figcaption>{e(spec.label)} by day; grey = A (usual), "
         "blue = B (remedy); triangles: pain-free runs (at least this far); open circles: not analysed "
         "(washout); shaded start of each period: washout.</figcaption></figure>"
         f"<h3>Adherence and data</h3><p>{e(data_text)}</p>"

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from backstride.analysis.findings import Findings, analyze_user
 from backstride.report.sections import report_context
-from backstride.units import format_distance
+from backstride.units import format_distance, localize
 
 SECTION_IDS = (
     "red-flags",
@@ -43,6 +43,7 @@ def _env() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["distance"] = format_distance  # {{ metres | distance(unit) }}
+    env.filters["say"] = localize  # {{ sentence | say(unit) }}: the library's SI prose in the runner's unit
     return env
 
 

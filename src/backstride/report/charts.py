@@ -15,7 +15,7 @@ import pandas as pd
 from backstride.analysis.factors import FactorResult
 from backstride.analysis.findings import Change, Findings
 from backstride.report.svg import Chart, nice_ticks
-from backstride.units import distance_in
+from backstride.units import distance_in, elevation_in, elevation_unit
 
 
 def _dist_ticks(hi_unit: float, unit: str) -> list[tuple[float, str]]:
@@ -138,12 +138,13 @@ def run_profile_chart(streams: Mapping[str, np.ndarray], onset_m: float | None, 
     d, alt = d[::step], alt[::step]
     t = np.asarray(streams.get("t", np.arange(d.size * step)), float)[::step]
     xs = [distance_in(v, unit) for v in d]
+    alt = elevation_in(1.0, unit) * alt  # feet with miles
     lo, up = float(np.nanmin(alt)), float(np.nanmax(alt))
     pad = max((up - lo) * 0.1, 1.0)
     chart = Chart.new((0.0, max(xs)), (lo - pad, up + pad), f"Elevation and pace of the run on {when}")
     chart.axes(
         _dist_ticks(max(xs), unit)[:-1] or [(0.0, "0")],
-        [(v, f"{v:.0f} m") for v in nice_ticks(lo - pad, up + pad, 4)],
+        [(v, f"{v:.0f} {elevation_unit(unit)}") for v in nice_ticks(lo - pad, up + pad, 4)],
         "distance",
         "elevation",
     )

@@ -55,12 +55,20 @@ def plan_section(
     return plan_for_user(conn, user_id, findings=findings, unit=unit).as_dict()
 
 
-def experiments_section(conn: Connection, user_id: int) -> list[Markup]:
-    """The CENT-style report of each of the runner's n-of-1 experiments (issue 7)."""
+#: The experiment charts of the report, in SVG units (= CSS px at their natural size): narrow enough
+#: that their 10-unit labels stay readable on a phone.
+EXPERIMENT_CHART_WIDTH = 360
+
+
+def experiments_section(conn: Connection, user_id: int, unit: str = "km") -> list[Markup]:
+    """The CENT-style report of each of the runner's n-of-1 experiments (issue 7), in ``unit``."""
     ids = conn.execute(
         select(experiments.c.id).where(experiments.c.user_id == user_id).order_by(experiments.c.id)
     ).scalars()
-    return [Markup(experiment_report_html(conn, user_id, int(i))) for i in ids]
+    return [
+        Markup(experiment_report_html(conn, user_id, int(i), unit=unit, chart_width=EXPERIMENT_CHART_WIDTH))
+        for i in ids
+    ]
 
 
 def runners_like_you_section(conn: Connection, user_id: int) -> Markup | None:
@@ -102,7 +110,7 @@ def _factor_rows(findings: Findings) -> list[dict[str, Any]]:
         rows.append(
             {
                 "title": titles.get(f.name, f.name),
-                "sentence": f.sentence,
+                "sentence": f.sentence,  # shown through the template's ``say`` filter
                 "hr": fmt_ratio(f.hazard_ratio),
                 "ci": "" if f.ci_low is None else f"{fmt_ratio(f.ci_low)}-{fmt_ratio(f.ci_high)}",
                 "q": fmt_p(f.q_value),
@@ -159,7 +167,7 @@ def report_context(conn: Connection, user_id: int, findings: Findings, unit: str
         "changes": findings.changes,
         "cannot_tell": findings.cannot_tell,
         "plan": plan_section(conn, user_id, findings, unit),
-        "experiments": experiments_section(conn, user_id),
+        "experiments": experiments_section(conn, user_id, unit),
         "runners_like_you": runners_like_you_section(conn, user_id),
         "fmt_m": lambda m: _dist(m, unit),
         "in_unit": lambda m: "" if m is None or not math.isfinite(m) else f"{distance_in(m, unit):.2f}",

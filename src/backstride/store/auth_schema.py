@@ -5,7 +5,10 @@ its end). They belong to the *account*, not to the runner's data, so their owner
 ``account_id`` / ``owner_id`` / ``grantee_id`` rather than ``user_id``: the data export
 (:mod:`backstride.log.archive`, which follows ``user_id``) must not write session token hashes or
 other people's grants into a runner's export, and "delete all my data" keeps the account working.
-Migration: ``migrations/versions/0005_web.py``.
+A grant keeps the name it was given to (``grantee_name``); its ``grantee_id`` is NULL when no account
+had that name, and such a grant gives access to nobody (so granting answers the same whether the name
+exists or not: usernames cannot be probed through sharing).
+Migrations: ``migrations/versions/0005_web.py``, ``0008_grant_names.py``.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ access_grants = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("grantee_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("grantee_id", Integer, ForeignKey("users.id", ondelete="CASCADE")),  # NULL: no such account
+    Column("grantee_name", String(100), nullable=False, comment="as the owner typed it"),
     Column("role", String(20), nullable=False, comment="clinician or coach"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),

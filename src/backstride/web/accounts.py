@@ -3,9 +3,14 @@
 Everything takes a connection and runs in the caller's transaction. Times are UTC.
 
 - :func:`create_account` / :func:`authenticate`: Argon2id hashes (:mod:`backstride.web.security`).
-- Rate limit: at most :data:`MAX_FAILURES_PER_USER` failed logins per username and
-  :data:`MAX_FAILURES_PER_CLIENT` per client address within :data:`WINDOW`; past that,
-  :class:`TooManyAttempts` until the window has moved on (a correct password is refused too).
+- Login throttle, so that a stranger can neither guess passwords quickly nor lock anyone out:
+  failures count per *account and address together*. After :data:`FREE_FAILURES` failures of one
+  username from one address (since its last success there, within :data:`WINDOW`), each further
+  attempt from that address waits a delay that doubles with every failure (:func:`pair_delay`, up to
+  :data:`MAX_DELAY`); the owner, from their own address, logs in as usual meanwhile. A stricter limit
+  per address catches bursts across many usernames: :data:`BURST_FAILURES` failures within
+  :data:`BURST_WINDOW`, or :data:`ADDRESS_FAILURES` within :data:`WINDOW`, and that address waits
+  until the oldest of them has aged out. A refused attempt is not checked and not recorded.
 - A runner grants a clinician or coach read-only access to all their data (:func:`grant`) and can
   revoke it (:func:`revoke`); a session of the grantee may then *view* the runner (:func:`set_viewing`).
 """
@@ -33,15 +38,27 @@ from backstride.web.security import (
 )
 
 WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_CLIENT = 30
+#: Failures of one username from one address before the delays start.
+FREE_FAILURES = 3
+#: The first delay; each further failure doubles it, up to MAX_DELAY.
+BASE_DELAY = timedelta(seconds=2)
+MAX_DELAY = timedelta(minutes=15)
+#: Failures from one address (any usernames) in BURST_WINDOW, and in WINDOW, before it must wait.
+BURST_FAILURES = 10
+BURST_WINDOW = timedelta(minutes=1)
+ADDRESS_FAILURES = 100
 SESSION_LIFETIME = timedelta(days=14)
 ROLES = ("clinician", "coach")
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,49}$")
 
 
 class TooManyAttempts(BackstrideError):
-    """Too many failed logins for this username or client: wait and try again."""
+    """Too many failed logins for this username from this address, or from this address: wait
+    :attr:`retry_after` seconds and try again."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -80,30 +97,65 @@ def create_account(conn: Connection, username: str, password: str, now: datetime
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
-def _failures(conn: Connection, column: Any, value: str, since: datetime) -> int:
-    return int(
-        conn.execute(
-            select(func.count())
-            .select_from(login_attempts)
-            .where(column == value, login_attempts.c.at >= since, login_attempts.c.succeeded.is_(False))
-        ).scalar_one()
-    )
+def pair_delay(failures: int) -> timedelta:
+    """How long one address waits after ``failures`` failed logins of one username (no wait for the
+    first :data:`FREE_FAILURES`, then :data:`BASE_DELAY` doubling each time, up to :data:`MAX_DELAY`)."""
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    return min(MAX_DELAY, BASE_DELAY * 2 ** min(failures - FREE_FAILURES, 20))
+
+
+def _failure_times(conn: Connection, since: datetime, *where: Any) -> list[datetime]:
+    rows = conn.execute(
+        select(login_attempts.c.at)
+        .where(*where, login_attempts.c.at >= since, login_attempts.c.succeeded.is_(False))
+        .order_by(login_attempts.c.at)
+    ).scalars()
+    return [_aware(t) for t in rows]
+
+
+def _wait(until: datetime, moment: datetime) -> int:
+    return max(1, int((until - moment).total_seconds() + 0.999))
+
+
+def check_throttle(conn: Connection, name: str, client: str, moment: datetime) -> None:
+    """Raise :class:`TooManyAttempts` when ``client`` must wait before trying ``name`` again."""
+    by_client = login_attempts.c.client == client
+    recent = _failure_times(conn, moment - WINDOW, by_client)
+    burst = [t for t in recent if t >= moment - BURST_WINDOW]
+    if len(burst) >= BURST_FAILURES:
+        wait = _wait(burst[-BURST_FAILURES] + BURST_WINDOW, moment)
+        raise TooManyAttempts(f"too many failed logins from your address: try again in {wait} s", wait)
+    if len(recent) >= ADDRESS_FAILURES:
+        wait = _wait(recent[-ADDRESS_FAILURES] + WINDOW, moment)
+        raise TooManyAttempts(f"too many failed logins from your address: try again in {wait} s", wait)
+    last_ok = conn.execute(
+        select(func.max(login_attempts.c.at)).where(
+            login_attempts.c.username == name, by_client, login_attempts.c.succeeded.is_(True)
+        )
+    ).scalar_one_or_none()
+    since = moment - WINDOW if last_ok is None else max(moment - WINDOW, _aware(last_ok))
+    if not any(t >= since for t in recent):
+        return
+    pair = _failure_times(conn, since, by_client, login_attempts.c.username == name)
+    until = pair[-1] + pair_delay(len(pair)) if pair else moment
+    if until > moment:
+        wait = _wait(until, moment)
+        raise TooManyAttempts(
+            f"too many failed logins for this account from your address: try again in {wait} s", wait
+        )
 
 
 def authenticate(
     conn: Connection, username: str, password: str, client: str, now: datetime | None = None
 ) -> int | None:
-    """The account id for a correct username and password, else ``None``; every attempt is recorded
-    (so the caller must commit, also on failure). Raises :class:`TooManyAttempts` past the limit."""
+    """The account id for a correct username and password, else ``None``; every checked attempt is
+    recorded (so the caller must commit, also on failure). Raises :class:`TooManyAttempts` while
+    ``client`` must wait (see the module docstring)."""
     moment = _now(now)
     name = normalise_username(username)[:100]
     client = client[:100]
-    since = moment - WINDOW
-    if (
-        _failures(conn, login_attempts.c.username, name, since) >= MAX_FAILURES_PER_USER
-        or _failures(conn, login_attempts.c.client, client, since) >= MAX_FAILURES_PER_CLIENT
-    ):
-        raise TooManyAttempts("too many failed logins: wait 15 minutes and try again")
+    check_throttle(conn, name, client, moment)
     row = conn.execute(select(users.c.id, users.c.password_hash).where(users.c.username == name)).first()
     ok = verify_password(None if row is None else row.password_hash, password[:MAX_PASSWORD])
     conn.execute(insert(login_attempts).values(username=name, client=client, at=moment, succeeded=ok))
@@ -149,27 +201,37 @@ def close_session(conn: Connection, token: str | None) -> None:
         conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash(token)))
 
 
-def _user_id(conn: Connection, username: str) -> int:
-    found = conn.execute(
-        select(users.c.id).where(users.c.username == normalise_username(username))
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFoundError(f"no account called {username.strip()!r}")
-    return int(found)
+def _account_of(conn: Connection, name: str) -> int | None:
+    found = conn.execute(select(users.c.id).where(users.c.username == name)).scalar_one_or_none()
+    return None if found is None else int(found)
 
 
 def grant(conn: Connection, owner_id: int, grantee: str, role: str, now: datetime | None = None) -> int:
-    """Give the account ``grantee`` read-only access to everything of ``owner_id``."""
+    """Give the account called ``grantee`` read-only access to everything of ``owner_id``.
+
+    The grant is stored under the name as given whether or not such an account exists (one without
+    an account gives access to nobody, ever), so the answer never tells whether a username exists.
+    """
     if role not in ROLES:
         raise ValidationError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    grantee_id = _user_id(conn, grantee)
+    name = normalise_username(grantee)
+    if not _USERNAME_RE.match(name):
+        raise ValidationError("a username is 3-50 characters: letters, digits, '_', '.' or '-'")
+    grantee_id = _account_of(conn, name)
     if grantee_id == owner_id:
         raise ValidationError("you already see your own data")
-    if has_grant(conn, owner_id, grantee_id):
-        raise ValidationError(f"{grantee.strip()!r} already has access")
+    active = conn.execute(
+        select(access_grants.c.id).where(
+            access_grants.c.owner_id == owner_id,
+            access_grants.c.grantee_name == name,
+            access_grants.c.revoked_at.is_(None),
+        )
+    ).first()
+    if active is not None:
+        raise ValidationError(f"{name!r} already has access")
     result = conn.execute(
         insert(access_grants).values(
-            owner_id=owner_id, grantee_id=grantee_id, role=role, created_at=_now(now)
+            owner_id=owner_id, grantee_id=grantee_id, grantee_name=name, role=role, created_at=_now(now)
         )
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -187,6 +249,8 @@ def revoke(conn: Connection, owner_id: int, grant_id: int, now: datetime | None 
     if row is None:
         raise NotFoundError(f"no active grant with id {grant_id}")
     conn.execute(update(access_grants).where(access_grants.c.id == grant_id).values(revoked_at=_now(now)))
+    if row.grantee_id is None:
+        return
     conn.execute(
         update(web_sessions)
         .where(web_sessions.c.account_id == row.grantee_id, web_sessions.c.viewing_id == owner_id)
@@ -208,10 +272,14 @@ def has_grant(conn: Connection, owner_id: int, grantee_id: int) -> bool:
 
 
 def grants_given(conn: Connection, owner_id: int) -> list[dict[str, Any]]:
-    """Active grants of ``owner_id``: id, username of the grantee, role, since."""
+    """Active grants of ``owner_id``: id, username of the grantee (as given), role, since."""
     rows = conn.execute(
-        select(access_grants.c.id, users.c.username, access_grants.c.role, access_grants.c.created_at)
-        .join(users, users.c.id == access_grants.c.grantee_id)
+        select(
+            access_grants.c.id,
+            access_grants.c.grantee_name.label("username"),
+            access_grants.c.role,
+            access_grants.c.created_at,
+        )
         .where(access_grants.c.owner_id == owner_id, access_grants.c.revoked_at.is_(None))
         .order_by(access_grants.c.id)
     )

@@ -1,8 +1,10 @@
 """The app factory. ``create_app(settings)`` builds a FastAPI app; nothing happens at import time.
 
-Local mode (default): one runner (user 1), no login, answering only to loopback host names.
-``multi_user=True``: accounts, session cookies (``Secure`` unless ``secure_cookies=False``), read-only
-grants. Both modes check a CSRF token on every form and the origin of unsafe API calls.
+Local mode (default): one runner (user 1), no login. ``multi_user=True``: accounts, session cookies
+(``Secure`` unless ``secure_cookies=False``), read-only grants. Both modes answer only to the host
+names allowed (loopback names unless told otherwise), check a CSRF token on every form and the origin
+of unsafe API calls, bound request bodies (:mod:`backstride.web.guard`) and send the security and
+no-store headers (:mod:`backstride.web.middleware`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from backstride.config import Settings
-from backstride.web.context import NONCE_COOKIE, WebState, load_secret
+from backstride.web.context import NONCE_COOKIE, SESSION_COOKIE, WebState, load_secret
+from backstride.web.guard import RequestGuard
 from backstride.web.middleware import NonceAndHeaders
 
 STATIC = Path(__file__).with_name("static")
@@ -44,13 +48,25 @@ def create_app(
 ) -> FastAPI:
     """A new app on the database of ``settings`` (migrated to the newest schema when opened here).
 
-    ``allowed_hosts``: Host header values accepted (default: loopback names in local mode, any in
-    multi-user mode, where a proxy in front decides). ``secret``: the CSRF key (default
+    ``allowed_hosts``: Host header values accepted (default: the loopback names; ``["*"]`` accepts
+    any, which only makes sense behind a proxy that checks the host itself). ``secret``: the CSRF key (default
     :func:`backstride.web.context.load_secret`). ``threads``: at most this many requests run their
     (synchronous) work at once in worker threads while the server runs; the others wait their turn.
     """
     from backstride.store.engine import open_store
-    from backstride.web import api, auth, errors, pages_data, pages_log, pages_plan, pages_runs, pages_strava
+    from backstride.web import (
+        api,
+        apidocs,
+        auth,
+        errors,
+        pages_data,
+        pages_experiment_new,
+        pages_experiments,
+        pages_log,
+        pages_plan,
+        pages_runs,
+        pages_strava,
+    )
     from backstride.web.templating import make_templates
 
     @asynccontextmanager
@@ -63,7 +79,7 @@ def create_app(
         title="backstride",
         version="1",
         summary="Runs, pain reports and pain-free distance of one runner (or many, on a server).",
-        docs_url="/api/docs",
+        docs_url=None,  # served from the package by backstride.web.apidocs, under the pages' CSP
         redoc_url=None,
     )
     app.state.web = WebState(
@@ -74,35 +90,43 @@ def create_app(
         secure_cookies=multi_user if secure_cookies is None else secure_cookies,
     )
     app.state.templates = make_templates()
-    hosts = list(allowed_hosts) if allowed_hosts is not None else None
-    if hosts is None and not multi_user:
-        hosts = list(LOOPBACK_HOSTS)
-    if hosts is not None:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    hosts = list(allowed_hosts) if allowed_hosts is not None else list(LOOPBACK_HOSTS)
+    app.add_middleware(RequestGuard, session_cookie=SESSION_COOKIE)  # inside the host check
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
 
     app.add_middleware(
         NonceAndHeaders, cookie_name=NONCE_COOKIE, secure=app.state.web.secure_cookies
     )  # added last: the outermost, so refusals of the host check get the headers too
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
+    app.include_router(apidocs.router)
     app.include_router(api.router)
     app.include_router(pages_runs.router)
     app.include_router(pages_log.router)
     app.include_router(pages_data.router)
     app.include_router(pages_plan.router)
     app.include_router(pages_strava.router)
+    app.include_router(pages_experiment_new.router)  # before /experiments/{id}
+    app.include_router(pages_experiments.router)
     app.include_router(auth.router)
     return app
 
 
 ENV_MULTI_USER = "BACKSTRIDE_WEB_MULTI_USER"
 ENV_INSECURE_COOKIES = "BACKSTRIDE_WEB_INSECURE_COOKIES"
+ENV_ALLOWED_HOSTS = "BACKSTRIDE_WEB_ALLOWED_HOSTS"
 
 
 def app_from_env() -> FastAPI:
     """The app of one uvicorn worker process (``backstride serve --workers N``): settings from
     ``BACKSTRIDE_DB``, ``BACKSTRIDE_HOME`` and ``BACKSTRIDE_UNITS``; multi-user mode when
-    ``BACKSTRIDE_WEB_MULTI_USER=1``; cookies without ``Secure`` when ``BACKSTRIDE_WEB_INSECURE_COOKIES=1``.
+    ``BACKSTRIDE_WEB_MULTI_USER=1``; cookies without ``Secure`` when ``BACKSTRIDE_WEB_INSECURE_COOKIES=1``;
+    the host names of ``BACKSTRIDE_WEB_ALLOWED_HOSTS`` (comma-separated; default the loopback names).
     """
     import os
 
@@ -110,4 +134,10 @@ def app_from_env() -> FastAPI:
 
     multi_user = os.environ.get(ENV_MULTI_USER) == "1"
     insecure = os.environ.get(ENV_INSECURE_COOKIES) == "1"
-    return create_app(load_settings(), multi_user=multi_user, secure_cookies=False if insecure else None)
+    hosts = [h for h in os.environ.get(ENV_ALLOWED_HOSTS, "").split(",") if h.strip()] or None
+    return create_app(
+        load_settings(),
+        multi_user=multi_user,
+        secure_cookies=False if insecure else None,
+        allowed_hosts=[h.strip() for h in hosts] if hosts else None,
+    )

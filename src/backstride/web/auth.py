@@ -71,7 +71,9 @@ def login(
         with state.engine.begin() as conn:
             account_id = accounts.authenticate(conn, username, password, client)
     except accounts.TooManyAttempts as exc:
-        return _anonymous_page(request, "login.html", {"next": _safe_next(next), "error": str(exc)}, 429)
+        page = _anonymous_page(request, "login.html", {"next": _safe_next(next), "error": str(exc)}, 429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     if account_id is None:
         error = "wrong username or password"
         return _anonymous_page(request, "login.html", {"next": _safe_next(next), "error": error}, 401)
@@ -112,13 +114,16 @@ def register(
 
 
 @router.get("/sharing")
-def sharing_page(request: Request, who: Who, state: State) -> Response:
+def sharing_page(request: Request, who: Who, state: State, granted: str | None = None) -> Response:
     _multi(state)
     with state.engine.connect() as conn:
         given = accounts.grants_given(conn, who.account_id)
         received = accounts.grants_received(conn, who.account_id)
     return render(
-        request, who, "sharing.html", {"given": given, "received": received, "roles": accounts.ROLES}
+        request,
+        who,
+        "sharing.html",
+        {"given": given, "received": received, "roles": accounts.ROLES, "granted": granted == "1"},
     )
 
 
@@ -133,7 +138,8 @@ def grant(
     who = viewer(request, state)
     with state.engine.begin() as conn:
         accounts.grant(conn, who.account_id, grantee, role)
-    return RedirectResponse("/sharing", status_code=303)
+    # The same answer whether or not an account has that name (see accounts.grant).
+    return RedirectResponse("/sharing?granted=1", status_code=303)
 
 
 @router.post("/sharing/{grant_id}/revoke")

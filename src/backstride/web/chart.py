@@ -2,7 +2,9 @@
 
 The server draws the chart (so it works without JavaScript and the onset marker is in the page);
 ``static/chart.js`` adds a cross-hair that reads the values at a distance. Distances are metres in the
-data and the display unit on the axis; pace is seconds per display unit (faster is up).
+data and the display unit on the axis; elevation is in feet with miles, metres with kilometres; pace
+is seconds per display unit (faster is up), from the speed stream or, when a file has none (GPX), from
+the distance and time of the track.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from backstride.units import distance_in, format_duration
+from backstride.units import distance_in, elevation_in, elevation_unit, format_duration
 
 WIDTH = 400.0
 PANEL_H = 70.0
@@ -24,6 +26,8 @@ TOP = 14.0
 MAX_POINTS = 400
 #: Paces slower than this (seconds per km) are standing still and left out of the pace line.
 SLOWEST_PACE_S_PER_KM = 15 * 60.0
+#: Speed derived from the track: distance over time across this many samples either side.
+SPEED_HALF_WINDOW = 5
 
 
 @dataclass
@@ -84,6 +88,27 @@ def _polyline(x: np.ndarray, y: np.ndarray, top: float, invert: bool = False) ->
     return " ".join(parts), low, high
 
 
+def track_speed(streams: dict[str, np.ndarray]) -> np.ndarray | None:
+    """Speed (m/s) from the distance and time streams, for files that record no speed (GPX):
+    the distance covered over :data:`SPEED_HALF_WINDOW` samples either side, over the time it took."""
+    t, d = streams.get("t"), streams.get("distance")
+    if t is None or d is None:
+        return None
+    t, d = np.asarray(t, float), np.asarray(d, float)
+    ok = np.flatnonzero(np.isfinite(t) & np.isfinite(d))
+    if ok.size < 3:
+        return None
+    k = SPEED_HALF_WINDOW
+    tt, dd = t[ok], d[ok]
+    lo = np.clip(np.arange(ok.size) - k, 0, ok.size - 1)
+    hi = np.clip(np.arange(ok.size) + k, 0, ok.size - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        found = (dd[hi] - dd[lo]) / (tt[hi] - tt[lo])
+    speed = np.full(d.shape, np.nan)
+    speed[ok] = np.where(np.isfinite(found) & (found >= 0), found, np.nan)
+    return speed
+
+
 def _x(metres: float, total: float) -> float:
     return LEFT + WIDTH * min(max(metres / total, 0.0), 1.0)
 
@@ -107,19 +132,23 @@ def build_chart(
     x = np.array([_x(v, total) if np.isfinite(v) else math.nan for v in xd])
     per_unit = 1609.344 if unit == "mi" else 1000.0
     specs: list[tuple[str, str, str | None, bool]] = [
-        ("altitude", "elevation (m)", "altitude", False),
+        ("altitude", f"elevation ({elevation_unit(unit)})", "altitude", False),
         ("pace", f"pace (/{unit})", "speed", True),
         ("heart_rate", "heart rate (bpm)", "heart_rate", False),
         ("cadence", "cadence (spm)", "cadence", False),
     ]
     chart = Chart(WIDTH, 0.0)
-    series: dict[str, list[float | None]] = {"d": [round(v, 1) for v in xd.tolist()]}
+    series: dict[str, list[Any]] = {"d": [round(v, 1) for v in xd.tolist()]}
     top = TOP
     for key, label, column, invert in specs:
         raw = streams.get(column or key)
+        if raw is None and key == "pace":
+            raw = track_speed(streams)
         if raw is None:
             continue
         values = _binned(raw[order].astype(float), idx, n)
+        if key == "altitude":
+            values = elevation_in(1.0, unit) * values
         if key == "pace":
             with np.errstate(divide="ignore", invalid="ignore"):
                 pace = per_unit / values
@@ -151,6 +180,7 @@ def build_chart(
     ticks = np.arange(0.0, distance_in(total, unit) + 1e-9, step)
     chart.axis = [(_x(t * per_unit, total), f"{t:g}") for t in ticks]
     series["unit_m"] = [per_unit]
+    series["elev_unit"] = [elevation_unit(unit)]
     chart.series_json = json.dumps(series, separators=(",", ":"))
     return chart
 

@@ -22,8 +22,8 @@ from starlette.concurrency import run_in_threadpool
 
 from backstride.config import Settings
 from backstride.errors import BackstrideError
-from backstride.store.prefs import get_pref
-from backstride.store.schema import LOCAL_USER_ID, users
+from backstride.store.prefs import PREFERENCES, get_pref
+from backstride.store.schema import LOCAL_USER_ID, settings, users
 from backstride.web import accounts
 from backstride.web.pagecache import LRU, PageCache
 from backstride.web.security import csrf_ok, csrf_token
@@ -111,34 +111,44 @@ async def _state_dependency(request: Request) -> WebState:
 State = Annotated[WebState, Depends(_state_dependency)]
 
 
+def session_viewer(state: WebState, token: str | None) -> Viewer | None:
+    """The viewer of a session cookie token (multi-user mode), or ``None`` without a live session."""
+    with state.engine.begin() as conn:
+        session = accounts.find_session(conn, token)
+        if session is None:
+            return None
+        found = Viewer(session.account_id, session.account_id, session.username, session=session)
+        if session.viewing_id is not None:
+            if accounts.has_grant(conn, session.viewing_id, session.account_id):
+                owner = conn.execute(
+                    select(users.c.username).where(users.c.id == session.viewing_id)
+                ).scalar_one()
+                found = Viewer(
+                    session.account_id,
+                    session.viewing_id,
+                    session.username,
+                    read_only=True,
+                    session=session,
+                    owner_name=str(owner),
+                )
+            else:
+                accounts.set_viewing(conn, session, None)
+    return found
+
+
 def viewer(request: Request, state: State) -> Viewer:
-    """Who asks and whose data they see; raises :class:`LoginRequired` without a session."""
+    """Who asks and whose data they see; raises :class:`LoginRequired` without a session.
+    (:class:`backstride.web.guard.RequestGuard` may have found it already, before reading a body.)"""
     cached = getattr(request.state, "viewer", None)
     if isinstance(cached, Viewer):
         return cached
-    if not state.multi_user:
-        found = Viewer(LOCAL_USER_ID, LOCAL_USER_ID, "local")
-    else:
-        with state.engine.begin() as conn:
-            session = accounts.find_session(conn, request.cookies.get(SESSION_COOKIE))
-            if session is None:
-                raise LoginRequired("log in first")
-            found = Viewer(session.account_id, session.account_id, session.username, session=session)
-            if session.viewing_id is not None:
-                if accounts.has_grant(conn, session.viewing_id, session.account_id):
-                    owner = conn.execute(
-                        select(users.c.username).where(users.c.id == session.viewing_id)
-                    ).scalar_one()
-                    found = Viewer(
-                        session.account_id,
-                        session.viewing_id,
-                        session.username,
-                        read_only=True,
-                        session=session,
-                        owner_name=str(owner),
-                    )
-                else:
-                    accounts.set_viewing(conn, session, None)
+    found = (
+        session_viewer(state, request.cookies.get(SESSION_COOKIE))
+        if state.multi_user
+        else Viewer(LOCAL_USER_ID, LOCAL_USER_ID, "local")
+    )
+    if found is None:
+        raise LoginRequired("log in first")
     request.state.viewer = found
     return found
 
@@ -161,6 +171,18 @@ async def writer(who: Who) -> Viewer:
 
 
 Writer = Annotated[Viewer, Depends(writer)]
+
+
+def display_prefs(state: WebState, who: Viewer, conn: Connection) -> tuple[str, bool]:
+    """The display unit (as :func:`units_for`) and the ``lap_is_pain`` setting, in one query."""
+    rows = conn.execute(
+        select(settings.c.key, settings.c.value).where(
+            settings.c.user_id == who.user_id, settings.c.key.in_(("units", "lap_is_pain"))
+        )
+    ).all()
+    found = {str(r.key): str(r.value) for r in rows}
+    unit = state.settings.units or found.get("units", PREFERENCES["units"].default)
+    return unit, found.get("lap_is_pain", PREFERENCES["lap_is_pain"].default) == "true"
 
 
 def units_for(state: WebState, who: Viewer, conn: Connection | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -83,16 +84,27 @@ def install(app: FastAPI) -> None:
         return _page(request, exc.status_code, str(exc.detail))
 
 
+#: The longest echo of a refused input value in an error answer (characters).
+ECHO_LIMIT = 200
+
+
+def _safe(value: object, depth: int = 0) -> object:
+    """``value`` as JSON can carry it: non-finite numbers (``1e400``, ``NaN``, ``Infinity``, which
+    Python's JSON reader accepts) and anything else unusual become short strings."""
+    if value is None or isinstance(value, bool | int | str):
+        return value[:ECHO_LIMIT] if isinstance(value, str) else value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if depth < 3 and isinstance(value, list | tuple):
+        return [_safe(v, depth + 1) for v in list(value)[:20]]
+    if depth < 3 and isinstance(value, dict):
+        return {str(k)[:ECHO_LIMIT]: _safe(v, depth + 1) for k, v in list(value.items())[:20]}
+    return str(value)[:ECHO_LIMIT]
+
+
 def _plain(errors: object) -> object:
-    """Pydantic error dicts with only JSON-safe values (``ctx`` may hold exceptions)."""
+    """Pydantic error dicts with only JSON-safe values (``ctx`` may hold exceptions, ``input`` may be
+    a non-finite number or something large)."""
     if isinstance(errors, list):
-        return [
-            {
-                k: (v if isinstance(v, str | int | float | list) else str(v))
-                for k, v in e.items()
-                if k != "ctx"
-            }
-            for e in errors
-            if isinstance(e, dict)
-        ]
+        return [{k: _safe(v) for k, v in e.items() if k != "ctx"} for e in errors if isinstance(e, dict)]
     return []

@@ -1,9 +1,11 @@
 """The browser nonce and the security headers, as plain ASGI middleware.
 
-Every response gets ``X-Content-Type-Options``, ``Referrer-Policy`` and (outside ``/api/docs``) the
-Content-Security-Policy, unless the route set them. A browser without a valid nonce cookie gets a fresh
-random one (``HttpOnly``, ``SameSite=Strict``, ``Secure`` when the app asks for it); the nonce is in
-``request.state.nonce`` for the CSRF token (:func:`backstride.web.context.form_token`).
+Every response gets ``X-Content-Type-Options``, ``Referrer-Policy`` and the Content-Security-Policy,
+and every response but the shipped static files gets ``Cache-Control: no-store`` (pages, the API and
+downloads carry a runner's data: no browser or proxy cache may keep them), unless the route set them.
+A browser without a valid nonce cookie gets a fresh random one (``HttpOnly``, ``SameSite=Strict``,
+``Secure`` when the app asks for it); the nonce is in ``request.state.nonce`` for the CSRF token
+(:func:`backstride.web.context.form_token`).
 
 Plain ASGI rather than ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware`` runs each request
 in an extra task with memory streams, which costs a noticeable part of a fast page.
@@ -28,6 +30,9 @@ _FIXED = (
     (b"referrer-policy", b"same-origin"),
 )
 _CSP = (b"content-security-policy", CSP.encode("latin-1"))
+_NO_STORE = (b"cache-control", b"no-store")
+#: Paths of files shipped with the package (no runner data): cacheable.
+CACHEABLE_PREFIXES = ("/static/", "/api/docs/assets/", "/favicon.ico")
 
 
 def nonce_cookie_header(name: str, value: str, secure: bool) -> bytes:
@@ -62,7 +67,7 @@ class NonceAndHeaders:
         nonce = secrets.token_urlsafe(24) if fresh else str(given)
         state: dict[str, Any] = scope.setdefault("state", {})
         state["nonce"] = nonce
-        with_csp = not str(scope.get("path", "")).startswith("/api/docs")
+        no_store = not str(scope.get("path", "")).startswith(CACHEABLE_PREFIXES)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -73,8 +78,10 @@ class NonceAndHeaders:
                 for key, value in _FIXED:
                     if key not in present:
                         headers.append((key, value))
-                if with_csp and _CSP[0] not in present:
+                if _CSP[0] not in present:
                     headers.append(_CSP)
+                if no_store and _NO_STORE[0] not in present:
+                    headers.append(_NO_STORE)
                 message = {**message, "headers": headers}
             await send(message)
 

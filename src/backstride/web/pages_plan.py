@@ -1,10 +1,7 @@
-"""The plan (with the goal form), the n-of-1 experiments (calendar, analysis, .ics) and the pooled report.
+"""The plan (with the goal form) and the pooled report (experiments: :mod:`backstride.web.pages_experiments`).
 
 - ``GET /plan``: :func:`backstride.plan.from_analysis.plan_for_user` with every item's reason;
   ``POST /plan/goal`` stores the goal through :func:`backstride.plan.inputs.set_goal`.
-- ``GET /experiments``, ``GET /experiments/{id}``, ``GET /experiments/{id}.ics``: the runner's
-  experiments from :mod:`backstride.experiments` (every query scoped to the runner: another runner's id
-  is a 404).
 - ``GET /pool``: :func:`backstride.pool.report.report_for` of :func:`backstride.pool.store.default_pool_dir`.
 
 Distances are metres throughout and shown in the runner's unit by the templates.
@@ -12,32 +9,22 @@ Distances are metres throughout and shown in the runner's unit by the templates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
-from markupsafe import Markup
 from starlette.responses import Response
 
-from backstride.errors import BackstrideError, NotFoundError, ValidationError
-from backstride.experiments.store import Experiment
+from backstride.errors import BackstrideError, ValidationError
 from backstride.web.context import State, WebState, Who, Writer, check_csrf, units_for
-from backstride.web.inputs import MAX_ID, optional_day, optional_distance
+from backstride.web.inputs import optional_day, optional_distance
 from backstride.web.templating import page_basics, render
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
 #: Reports of one pool folder kept per app (keyed by the folder's parquet files), at most this many.
 POOL_CACHE_SIZE = 4
-
-
-def _experiment_id(experiment_id: int) -> int:
-    if not 1 <= experiment_id <= MAX_ID:
-        raise NotFoundError(f"no experiment with id {experiment_id}")
-    return experiment_id
 
 
 # --- the plan -------------------------------------------------------------------------------------
@@ -91,132 +78,6 @@ def save_goal(
     with state.engine.begin() as conn:
         set_goal(conn, who.user_id, metres, target)
     return RedirectResponse("/plan?saved=1", status_code=303)
-
-
-# --- experiments ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CalendarDay:
-    """One day of an experiment's calendar: its period's condition (``None`` outside the schedule)."""
-
-    day: date
-    condition: str | None
-    period: int | None  # 1-based
-    washout: bool
-    today: bool
-
-
-def calendar_weeks(exp: Experiment, today: date) -> list[list[CalendarDay]]:
-    """The experiment's days as weeks Monday to Sunday, from the week of its start to that of its end."""
-    by_day: dict[date, tuple[str, int, bool]] = {}
-    for p in exp.schedule:
-        for offset in range((p.end - p.start).days + 1):
-            day = p.start + timedelta(days=offset)
-            by_day[day] = (p.condition, p.index + 1, p.in_washout(day))
-    first = exp.start_date - timedelta(days=exp.start_date.weekday())
-    last = exp.end_date + timedelta(days=6 - exp.end_date.weekday())
-    weeks: list[list[CalendarDay]] = []
-    day = first
-    while day <= last:
-        found = by_day.get(day)
-        cell = CalendarDay(
-            day,
-            None if found is None else found[0],
-            None if found is None else found[1],
-            False if found is None else found[2],
-            day == today,
-        )
-        if day.weekday() == 0:
-            weeks.append([])
-        weeks[-1].append(cell)
-        day += timedelta(days=1)
-    return weeks
-
-
-@router.get("/experiments")
-def experiments_page(request: Request, who: Who, state: State) -> Response:
-    from backstride.experiments import follow, service, store
-
-    day = follow.now_local_day()
-    with state.engine.connect() as conn:
-        basics = page_basics(request, who, conn)
-        found = store.list_experiments(conn, who.user_id)
-    rows = []
-    for exp in found:
-        now = None
-        if exp.status == "running" and exp.start_date <= day <= exp.end_date:
-            now = follow.today(exp, service.resolve_remedy(exp.remedy), day)
-        rows.append({"exp": exp, "today": now})
-    return render(request, who, "experiments.html", {"rows": rows, "day": day}, basics=basics)
-
-
-@router.get("/experiments/today")
-def experiments_today(who: Who, state: State) -> Response:
-    """A fragment for the dashboard (loaded by HTMX, so the cached dashboard stays valid): what each
-    running experiment asks for today, or nothing when none runs."""
-    from backstride.experiments import follow, service, store
-
-    day = follow.now_local_day()
-    with state.engine.connect() as conn:
-        found = store.list_experiments(conn, who.user_id)
-    items = []
-    for exp in found:
-        if exp.status == "running" and exp.start_date <= day <= exp.end_date:
-            now = follow.today(exp, service.resolve_remedy(exp.remedy), day)
-            items.append(
-                Markup('<li><a href="/experiments/{}">{}</a>: {}</li>').format(exp.id, exp.title, now["do"])
-            )
-    if not items:
-        return Response("", media_type="text/html")
-    body = Markup('<section class="card" data-testid="dashboard-experiment"><h2>Experiment today</h2><ul>')
-    return Response(body + Markup("").join(items) + Markup("</ul></section>"), media_type="text/html")
-
-
-@router.get("/experiments/{experiment_id}.ics")
-def experiment_ics(who: Who, state: State, experiment_id: int) -> Response:
-    """The schedule as an iCalendar file (one all-day event per day, with a morning reminder)."""
-    from backstride.experiments import follow, service, store
-
-    with state.engine.connect() as conn:
-        exp = store.get_experiment(conn, who.user_id, _experiment_id(experiment_id))
-    text = follow.to_ics(exp, service.resolve_remedy(exp.remedy))
-    return Response(
-        text,
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="backstride-experiment-{exp.id}.ics"'},
-    )
-
-
-@router.get("/experiments/{experiment_id}")
-def experiment_page(request: Request, who: Who, state: State, experiment_id: int) -> Response:
-    from backstride.experiments import follow, service, store
-    from backstride.experiments.report import report_html
-
-    day = follow.now_local_day()
-    with state.engine.connect() as conn:
-        basics = page_basics(request, who, conn)
-        exp = store.get_experiment(conn, who.user_id, _experiment_id(experiment_id))
-        remedy = service.resolve_remedy(exp.remedy)
-        logged = store.logged_days(conn, who.user_id, exp.id)
-        obs, _, _ = service.experiment_observations(conn, who.user_id, exp)
-        analysis = report = None
-        if len(obs):
-            _, result = service.analyze_experiment(conn, who.user_id, exp.id, as_of=day)
-            analysis = result.to_dict()
-            report = Markup(report_html(exp, result, obs))  # the library escapes what it quotes
-    context = {
-        "exp": exp,
-        "remedy": remedy,
-        "weeks": calendar_weeks(exp, day),
-        "periods": exp.schedule,
-        "day": day,
-        "today": follow.today(exp, remedy, day),
-        "adherence": follow.adherence(exp, logged, day),
-        "analysis": analysis,
-        "report": report,
-    }
-    return render(request, who, "experiment.html", context, basics=basics)
 
 
 # --- the pool -------------------------------------------------------------------------------------

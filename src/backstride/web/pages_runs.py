@@ -11,15 +11,13 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection, select
 from starlette.responses import Response
 
+from backstride.errors import ValidationError
 from backstride.log.context import LOADS, SURFACES, get_context, set_context
-from backstride.log.onset import first_manual_press
-from backstride.log.pain import LOCATIONS, confirm_pain, record_pain
+from backstride.log.pain import confirm_pain, get_pain, record_pain
 from backstride.runview import run_detail
-from backstride.store.activities import load_laps
 from backstride.store.codec import decode_streams
 from backstride.store.schema import streams
-from backstride.units import distance_in
-from backstride.web import services
+from backstride.web import quicklog, services
 from backstride.web.chart import Chart, build_chart
 from backstride.web.context import State, WebState, Who, Writer, check_csrf, form_token, units_for
 from backstride.web.inputs import MAX_ID, day_end, day_start, no_nul_text, optional_day, optional_distance
@@ -28,9 +26,13 @@ from backstride.web.templating import page_basics, render, render_text
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
 PAGE_SIZE = 50
-#: The quick log's answers to "Pain?", and what each records.
-QUICK_CHOICES = ("none", "pump", "cramp", "stopped")
-QUICK_LOCATIONS = ("lower-back", "upper-glute", "hamstring", "hip-flexor", "other")
+#: What the run page says after the quick log, by what its Save did (see quicklog.save).
+LOGGED = {
+    "saved": "Saved.",
+    "unchanged": "Nothing changed: the report stays as it was.",
+    "confirmed": "Confirmed as it stands.",
+    "pain-free": "Saved as pain-free.",
+}
 
 
 def _run_id(run_id: int) -> int:
@@ -53,6 +55,7 @@ def dashboard(request: Request, who: Who, state: State) -> Response:
         recent = services.runs_rows(conn, who.user_id, services.RunFilter(), limit=RECENT_RUNS)
         data, total = services.version_and_runs(conn, who.user_id)
         version = services.overview_key(who.user_id, data)
+        offers = services.pain_free_offers(conn, recent) if basics.lap_is_pain else frozenset()
         key = (
             "dashboard",
             (who.account_id, who.user_id, who.username, who.read_only, who.owner_name),
@@ -60,6 +63,7 @@ def dashboard(request: Request, who: Who, state: State) -> Response:
             basics,
             total,
             tuple(tuple(row.items()) for row in recent),
+            offers,
             version,
         )
 
@@ -67,8 +71,10 @@ def dashboard(request: Request, who: Who, state: State) -> Response:
             from backstride.plan.referral import referral_for_user
 
             overview = services.pain_free_overview(state.engine, who.user_id, state.cache, conn=conn)
-            referral = referral_for_user(conn, who.user_id, unit=units_for(state, who, conn))
-            context = {"recent": recent, "total": total, "overview": overview, "referral": referral}
+            referral = referral_for_user(conn, who.user_id, unit=basics.units)
+            context = {
+                "recent": recent, "total": total, "overview": overview, "offers": offers, "referral": referral
+            }
             return render_text(request, who, "dashboard.html", context, basics=basics, csrf=placeholder)
 
         return state.pages.page(key, form_token(request), make)
@@ -87,7 +93,9 @@ def runs_list(
     q: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    unit = units_for(state, who)
+    with state.engine.connect() as conn:
+        basics = page_basics(request, who, conn)
+    unit = basics.units
     filters = services.RunFilter(
         since=day_start(optional_day(since, "from")),
         until=day_end(optional_day(until, "to")),
@@ -98,6 +106,7 @@ def runs_list(
     )
     with state.engine.connect() as conn:
         rows, total = services.runs_page(conn, who.user_id, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        offers = services.pain_free_offers(conn, rows) if basics.lap_is_pain else frozenset()
     args = {
         "since": since or "",
         "until": until or "",
@@ -118,7 +127,9 @@ def runs_list(
             "pages": pages,
             "args": args,
             "filters": services.PAIN_FILTERS,
+            "offers": offers,
         },
+        basics=basics,
     )
 
 
@@ -157,6 +168,8 @@ def run_page(request: Request, run_id: int, who: Who, state: State) -> Response:
         context = get_context(conn, who.user_id, detail["id"])
         basics = page_basics(request, who, conn)
         chart = _chart(state, conn, detail, basics.units)
+    offer = basics.lap_is_pain and detail.get("pain") is None and not _pressed(detail)
+    logged = request.query_params.get("logged")
     return render(
         request,
         who,
@@ -167,40 +180,32 @@ def run_page(request: Request, run_id: int, who: Who, state: State) -> Response:
             "context": context,
             "surfaces": SURFACES,
             "loads": LOADS,
+            "offer_pain_free": offer,
+            "logged": LOGGED.get(logged or "", LOGGED["saved"] if logged else None),
         },
         basics=basics,
     )
 
 
-def _prefill(conn: Any, run: dict[str, Any], unit: str) -> tuple[str, str]:
-    """The onset to prefill (display unit) and where it came from."""
-    report = run.get("pain")
-    if report and report.get("onset_m") is not None:
-        return f"{distance_in(report['onset_m'], unit):.2f}{unit}", "your report"
-    press = first_manual_press(load_laps(conn, run["id"]))
-    if press is not None and press.end_m is not None:
-        return f"{distance_in(press.end_m, unit):.2f}{unit}", "your first lap press"
-    return "", ""
+def _pressed(detail: dict[str, Any]) -> bool:
+    """Whether the run has a manual lap press (not counting the final lap, closed by stopping)."""
+    triggers = [lap.get("trigger") for lap in detail.get("lap_list") or []]
+    return "manual" in triggers[:-1]
 
 
 @router.get("/runs/{run_id}/log")
 def quick_log(request: Request, run_id: int, who: Writer, state: State) -> Response:
-    unit = units_for(state, who)
+    """The quick log, opened on the run's stored report (or its first lap press)."""
     with state.engine.connect() as conn:
+        basics = page_basics(request, who, conn)
         run = run_detail(conn, who.user_id, _run_id(run_id))
-        onset, origin = _prefill(conn, run, unit)
+        view = quicklog.view_for(conn, run, basics.units, basics.lap_is_pain)
     return render(
         request,
         who,
         "quicklog.html",
-        {
-            "run": run,
-            "onset": onset,
-            "onset_origin": origin,
-            "choices": QUICK_CHOICES,
-            "locations": QUICK_LOCATIONS,
-            "all_locations": LOCATIONS,
-        },
+        {"run": run, "view": view, "form": view.form, "choices": quicklog.CHOICES},
+        basics=basics,
     )
 
 
@@ -209,45 +214,40 @@ def quick_log_save(
     run_id: int,
     who: Writer,
     state: State,
-    pain: Annotated[str, Form()],
+    pain: Annotated[str, Form(max_length=20)],
     onset: Annotated[str | None, Form(max_length=100)] = None,
-    severity: Annotated[int | None, Form(ge=0, le=10)] = None,
+    severity: Annotated[str | None, Form(max_length=5)] = None,
     locations: Annotated[list[str] | None, Form(max_length=20)] = None,
     notes: Annotated[str | None, Form(max_length=5000)] = None,
 ) -> Response:
-    """Save the quick log: none = pain-free; pump/cramp = pain of that quality from the onset;
-    stopped = pain from the onset that made the runner stop at the end of the run."""
-    from backstride.errors import ValidationError
-
-    if pain not in QUICK_CHOICES:
-        raise ValidationError(f"Pain? must be one of {', '.join(QUICK_CHOICES)}")
+    """Save the quick log (see :mod:`backstride.web.quicklog`): a form sent back as it was shown
+    writes nothing; a changed one keeps what the form does not show."""
+    sent = quicklog.read_form(pain, onset, severity, locations, notes)
     unit = units_for(state, who)
     with state.engine.begin() as conn:
         run = run_detail(conn, who.user_id, _run_id(run_id))
-        text = no_nul_text(notes).strip() if notes else None
-        if pain == "none":
-            record_pain(conn, who.user_id, run_id, status="none", notes=text, source="web")
-        else:
-            where = no_nul_text(onset).strip() if onset and onset.strip() else None
-            stages: list[tuple[str, str]] = []
-            if where and pain in ("pump", "cramp"):
-                stages.append((pain, where))
-            if pain == "stopped" and run.get("distance_m"):
-                stages.append(("stopped", f"{run['distance_m']:.1f}m"))
-            record_pain(
-                conn,
-                who.user_id,
-                run_id,
-                onset=where,
-                severity=severity,
-                locations=[no_nul_text(x) for x in locations or []],
-                qualities=[pain] if pain in ("pump", "cramp") else [],
-                stages=stages,
-                notes=text,
-                source="web",
-                default_unit=unit,
-            )
-    return RedirectResponse(f"/runs/{run_id}?logged=1#chart", status_code=303)
+        outcome = quicklog.save(conn, who.user_id, run, sent, unit)
+    return RedirectResponse(f"/runs/{run_id}?logged={outcome}#saved", status_code=303)
+
+
+def _back_to(target: str | None, run_id: int) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return f"/runs/{run_id}?logged=pain-free#saved"
+
+
+@router.post("/runs/{run_id}/pain-free")
+def pain_free(
+    run_id: int, who: Writer, state: State, next: Annotated[str | None, Form(max_length=500)] = None
+) -> Response:
+    """One tap: the run had no pain (offered for runs with no report and no lap press when the lap
+    button marks the pain). A run that has a report keeps it: change that on the quick log."""
+    with state.engine.begin() as conn:
+        run = run_detail(conn, who.user_id, _run_id(run_id))
+        if get_pain(conn, who.user_id, int(run["id"])) is not None:
+            raise ValidationError(f"run {run_id} has a report already: change it with Change on its page")
+        record_pain(conn, who.user_id, int(run["id"]), status="none", source="web")
+    return RedirectResponse(_back_to(next, run_id), status_code=303)
 
 
 @router.post("/runs/{run_id}/confirm")

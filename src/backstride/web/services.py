@@ -9,6 +9,8 @@
   :func:`backstride.analysis.survival.pain_free_distance` / ``rolling_pain_free`` on
   :func:`backstride.log.pain.pain_reports`. Cached per runner until their runs or reports change.
 - :func:`red_flag_banner`: the open red flag of :mod:`backstride.plan.screens`, if any.
+- :func:`pain_free_offers`: with ``lap_is_pain`` on, the runs of a page with no report and no lap
+  press, to offer as "pain-free?" (one tap records a pain-free report).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy import Connection, Engine, case, func, select
 
 from backstride.store import log_schema as ls
 from backstride.store.activities import activity_columns
-from backstride.store.schema import activities, shoes
+from backstride.store.schema import activities, laps, shoes
 
 WINDOW_DAYS = 56
 COMPARE_DAYS = 28
@@ -120,6 +122,24 @@ def runs_rows(
         item["start_utc"] = start if start.tzinfo else start.replace(tzinfo=UTC)
         out.append(item)
     return out
+
+
+def pain_free_offers(conn: Connection, rows: list[dict[str, Any]]) -> frozenset[int]:
+    """Ids of the runs in ``rows`` (``runs_rows``) without a report and without a manual lap press
+    (the final lap never counts: stopping the watch closes it), in one query."""
+    unknown = [int(r["id"]) for r in rows if r.get("pain_status") is None]
+    if not unknown:
+        return frozenset()
+    found = conn.execute(
+        select(laps.c.activity_id, laps.c.trigger)
+        .where(laps.c.activity_id.in_(unknown))
+        .order_by(laps.c.activity_id, laps.c.idx)
+    ).all()
+    triggers: dict[int, list[str]] = {}
+    for row in found:
+        triggers.setdefault(int(row.activity_id), []).append(str(row.trigger))
+    pressed = {run for run, seq in triggers.items() if "manual" in seq[:-1]}
+    return frozenset(run for run in unknown if run not in pressed)
 
 
 def runs_page(

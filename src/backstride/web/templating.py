@@ -13,17 +13,39 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection
 from starlette.responses import HTMLResponse, Response
 
-from backstride.units import distance_in, format_distance, format_duration, format_pace
-from backstride.web.context import CSRF_FIELD, Viewer, form_token, units_for, web_state
+from backstride.units import (
+    distance_in,
+    format_band,
+    format_distance,
+    format_duration,
+    format_elevation,
+    format_pace,
+    format_short_distance,
+    format_speed,
+    localize,
+)
+from backstride.web.context import CSRF_FIELD, Viewer, display_prefs, form_token, web_state
 from backstride.web.services import red_flag_banner
 
 TEMPLATES = Path(__file__).with_name("templates")
 
 
-def _local(value: datetime | None, offset_s: int | None = None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
+#: How run times read on the pages: the runner's local time at the run (the watch's offset).
+WHEN = "%a %d %b %Y, %H:%M"
+
+
+def _local(value: datetime | str | None, offset_s: int | None = None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC time as local time at the run (``offset_s``: the watch's UTC offset, seconds)."""
+    if value is None or value == "":
         return "-"
-    return (value + timedelta(seconds=offset_s or 0)).strftime(fmt)
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    else:
+        moment = value
+    return (moment + timedelta(seconds=offset_s or 0)).strftime(fmt)
 
 
 def _number(value: float | None, digits: int = 0) -> str:
@@ -35,22 +57,31 @@ def _number(value: float | None, digits: int = 0) -> str:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
+    # Every number a page shows for people goes through backstride.units, in the runner's unit.
     env.filters["dist"] = lambda m, unit, digits=2: format_distance(m, unit, digits)
     env.filters["dist_value"] = lambda m, unit: "" if m is None else f"{distance_in(m, unit):.2f}"
+    env.filters["short"] = format_short_distance
+    env.filters["elev"] = format_elevation
+    env.filters["speed"] = format_speed
+    env.filters["say"] = localize  # sentences the library writes in metres
+    env.filters["band"] = format_band  # categories named in km (the pool's weekly distance)
     env.filters["duration"] = format_duration
     env.filters["local"] = _local
     env.filters["num"] = _number
     env.globals["pace"] = format_pace
+    env.globals["when_format"] = WHEN
     env.globals["csrf_field"] = CSRF_FIELD
     return templates
 
 
 @dataclass(frozen=True)
 class PageBasics:
-    """What every page shows besides its content: the display unit and the red-flag banner."""
+    """What every page shows besides its content: the display unit, the red-flag banner and whether
+    the lap button marks the pain (runs without a press are then offered as "pain-free?")."""
 
     units: str
     banner: tuple[tuple[str, str], ...] | None
+    lap_is_pain: bool = False
 
     @property
     def banner_dict(self) -> dict[str, str] | None:
@@ -64,7 +95,8 @@ def page_basics(request: Request, who: Viewer, conn: Connection | None = None) -
         with state.engine.connect() as own:
             return page_basics(request, who, own)
     flag = red_flag_banner(state.engine, who.user_id, conn)
-    return PageBasics(units_for(state, who, conn), None if flag is None else tuple(sorted(flag.items())))
+    unit, lap_is_pain = display_prefs(state, who, conn)
+    return PageBasics(unit, None if flag is None else tuple(sorted(flag.items())), lap_is_pain)
 
 
 def render_text(
@@ -83,6 +115,7 @@ def render_text(
         "request": request,
         "who": who,
         "units": found.units,
+        "lap_is_pain": found.lap_is_pain,
         "csrf": form_token(request) if csrf is None else csrf,
         "multi_user": state.multi_user,
         "banner": found.banner_dict,

@@ -15,6 +15,8 @@
     var d = series.d || [];
     if (d.length < 2) return;
     var unit = (series.unit_m || [1000])[0];
+    var labels = JSON.parse(JSON.stringify(LABELS));
+    labels.altitude[1] = " " + (series.elev_unit || ["m"])[0];
     var width = svg.viewBox.baseVal.width;
     var total = d[d.length - 1];
     var cursor = svg.querySelector(".cursor");
@@ -27,11 +29,11 @@
       for (var i = 1; i < d.length; i++) { if (Math.abs(d[i] - metres) < Math.abs(d[best] - metres)) best = i; }
       cursor.setAttribute("x1", x); cursor.setAttribute("x2", x);
       var parts = [(d[best] / unit).toFixed(2)];
-      Object.keys(LABELS).forEach(function (key) {
+      Object.keys(labels).forEach(function (key) {
         var values = series[key];
         if (!values || values[best] === null || values[best] === undefined) return;
         var v = values[best];
-        parts.push(LABELS[key][0] + " " + (key === "pace" ? pace(v) : Math.round(v)) + LABELS[key][1]);
+        parts.push(labels[key][0] + " " + (key === "pace" ? pace(v) : Math.round(v)) + labels[key][1]);
       });
       if (readout) readout.textContent = parts.join(" · ");
     }
