@@ -1,56 +1,15 @@
-"""The command line: thin commands that call the library and print. ``main`` is the console script."""
+"""The command line: thin commands that call the library and print. ``main`` is the console script.
+
+Importing this package loads no command module and no heavy library: see :mod:`backstride.cli.app`.
+"""
 
 from __future__ import annotations
 
-from backstride.cli import (
-    analyze,
-    body,
-    checkin,
-    data,
-    demo,
-    experiment,
-    imports,
-    lift,
-    pain,
-    plan,
-    pool,
-    report,
-    routine,
-    run_context,
-    runs,
-    screen,
-    selftest,
-    serve,
-    shoe,
-)
-from backstride.cli.app import app
-
-for _module in (
-    imports,
-    runs,
-    demo,
-    pain,
-    lift,
-    routine,
-    body,
-    shoe,
-    run_context,
-    checkin,
-    data,
-    screen,
-    selftest,
-    plan,
-    serve,
-    analyze,
-    report,
-    experiment,
-    pool,
-):
-    _module.register(app)
+from backstride.cli.app import COMMANDS, app
 
 
 def main() -> None:
     app()
 
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "main"]

@@ -8,18 +8,17 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy import Engine
 
 from backstride.config import Settings
 from backstride.errors import BackstrideError
-from backstride.store.engine import open_store
-from backstride.store.prefs import get_pref
-from backstride.store.schema import LOCAL_USER_ID
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,17 +27,25 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
+def _local_user() -> int:
+    from backstride.store.schema import LOCAL_USER_ID  # the store loads when a command needs it
+
+    return LOCAL_USER_ID
+
+
 @dataclass
 class State:
     """Per-invocation state, kept on ``typer.Context.obj``."""
 
     settings: Settings
-    user_id: int = LOCAL_USER_ID
+    user_id: int = field(default_factory=_local_user)
     _engine: Engine | None = field(default=None, repr=False)
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from backstride.store.engine import open_store
+
             self._engine = open_store(self.settings.db_url)
         return self._engine
 
@@ -47,6 +54,8 @@ class State:
         """The display unit: the --units flag, else BACKSTRIDE_UNITS, else the stored preference."""
         if self.settings.units:
             return self.settings.units
+        from backstride.store.prefs import get_pref
+
         with self.engine.connect() as conn:
             return get_pref(conn, self.user_id, "units")
 
