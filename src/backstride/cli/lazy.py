@@ -103,17 +103,18 @@ def lazy_group(table: Sequence[LazyCommand], global_options: Sequence[str]) -> t
         raise ValueError("two commands of the table share a name")
 
     class LazyGroup(TyperGroup):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            for entry in table:  # stand-ins with the table's help, for listing and suggestions
+                self.commands.setdefault(
+                    entry.name,
+                    TyperCommand(
+                        entry.name, help=entry.help, rich_help_panel=entry.panel, rich_markup_mode="rich"
+                    ),
+                )
+
         def list_commands(self, ctx: Any) -> list[str]:
             return [*by_name, *(n for n in super().list_commands(ctx) if n not in by_name)]
-
-        def get_command(self, ctx: Any, cmd_name: str) -> Any:
-            entry = by_name.get(cmd_name)
-            if entry is None:
-                return super().get_command(ctx, cmd_name)
-            # For listing: a stand-in with the table's help; the real command loads when it runs.
-            return TyperCommand(
-                entry.name, help=entry.help, rich_help_panel=entry.panel, rich_markup_mode="rich"
-            )
 
         def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
             entry = by_name.get(args[0]) if args else None

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
@@ -26,6 +25,9 @@ from backstride.store import log_schema as ls
 from backstride.store.activities import resolve_run
 from backstride.store.prefs import get_pref
 from backstride.store.schema import activities
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Status = Literal["pain", "none"]
 Source = Literal["manual", "lap", "csv", "web"]
@@ -287,6 +289,8 @@ def pain_reports(conn: Connection, user_id: int) -> pd.DataFrame:
     ``first_tightness_m`` (tightness or pump), ``first_cramp_m`` and ``first_stop_m`` (walked or
     stopped) are the first distance of each stage, NaN when the stage was not reported.
     """
+    import pandas as pd
+
     rows = conn.execute(
         select(ls.pain_reports, activities.c.start_utc, activities.c.distance_m)
         .join(activities, activities.c.id == ls.pain_reports.c.activity_id)
