@@ -39,7 +39,7 @@ class Preference:
 
     @property
     def type_text(self) -> str:
-        return "yes/no" if self.kind == "bool" else " | ".join(self.choices)
+        return "yes/no" if self.kind == "bool" else ", ".join(self.choices)
 
     def parse(self, value: str) -> str:
         """The stored form of ``value``, or a :class:`ValidationError` naming the setting."""
@@ -110,5 +110,6 @@ def settings_markdown() -> str:
     """The table of preferences for ``docs/settings.md``."""
     lines = ["| setting | default | values | what it does |", "|---|---|---|---|"]
     for p in PREFERENCES.values():
-        lines.append(f"| `{p.name}` | `{p.default}` | {p.type_text} | {p.help} |")
+        values = "yes or no (`true`/`false`)" if p.kind == "bool" else ", ".join(f"`{c}`" for c in p.choices)
+        lines.append(f"| `{p.name}` | `{p.default}` | {values} | {p.help} |")
     return "\n".join(lines) + "\n"
