@@ -1,7 +1,8 @@
 """The import job: paths in, activities stored, every file accounted for.
 
-Reading and decoding run in worker processes (both cores); the store is written by this process only,
-one transaction per activity, so a failure never leaves half an activity behind.
+Reading and decoding run in worker processes when the files are many and large enough to repay
+starting them (:func:`use_worker_pool`), else in this process; the store is written by this process
+only, one transaction per activity, so a failure never leaves half an activity behind.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -26,8 +26,13 @@ if TYPE_CHECKING:
 Status = Literal["imported", "merged", "duplicate", "skipped", "failed"]
 #: Sources handed to a worker at a time; small enough for a smooth progress bar.
 CHUNK = 8
-#: Below this many files, decoding in-process beats starting worker processes.
+#: Worker processes start only for at least this many files holding at least this many bytes on
+#: disk: below, decoding in this process is done before the workers would have started and imported
+#: the decoders (a dozen runs take well under a second to decode; see benchmarks/import_speed.py).
 PARALLEL_MIN_FILES = 6
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+#: A gzipped file holds about this many times its size of activity data.
+GZIP_FACTOR = 4
 
 
 @dataclass
@@ -90,11 +95,34 @@ def _read(source: Source) -> tuple[Source, list[Activity] | BadFileError]:
         return source, BadFileError(source.name, f"could not be read ({type(exc).__name__}: {exc})")
 
 
+def _work_bytes(sources: Sequence[Source]) -> int:
+    """About how many bytes of activity files ``sources`` hold (file sizes; a zip counted once)."""
+    total = 0
+    for path in {source.path for source in sources}:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            continue
+        total += size * GZIP_FACTOR if path.lower().endswith(".gz") else size
+    return total
+
+
+def use_worker_pool(sources: Sequence[Source], workers: int) -> bool:
+    """Whether decoding in ``workers`` processes repays starting them: many files, and enough bytes."""
+    return (
+        workers > 1
+        and len(sources) >= PARALLEL_MIN_FILES
+        and _work_bytes(sources) >= PARALLEL_MIN_BYTES
+    )
+
+
 def _decoded(sources: list[Source], workers: int) -> Iterator[tuple[Source, list[Activity] | BadFileError]]:
-    if workers <= 1 or len(sources) < PARALLEL_MIN_FILES:
+    if not use_worker_pool(sources, workers):
         for source in sources:
             yield _read(source)
         return
+    from concurrent.futures import ProcessPoolExecutor  # loaded only when the pool starts
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         yield from pool.map(_read, sources, chunksize=CHUNK)
 

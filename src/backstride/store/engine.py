@@ -117,7 +117,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         existing = set(inspect(connection).get_table_names())
         if revision == "head":
             if not (existing & set(metadata.tables)):
-                metadata.create_all(connection)
+                metadata.create_all(connection, checkfirst=False)  # none exists: no table checks
                 VERSION_TABLE.create(connection, checkfirst=True)
                 connection.execute(VERSION_TABLE.delete())
                 connection.execute(VERSION_TABLE.insert().values(version_num=head_revision()))
