@@ -9,6 +9,9 @@ from backstride.cli.app import COMMANDS, app
 
 
 def main() -> None:
+    from backstride.cli import lazy
+
+    lazy.freeze_after_load = True
     app()
 
 

@@ -12,6 +12,7 @@ The root group also accepts the global options after the subcommand (``backstrid
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,13 @@ class LazyCommand:
     panel: str
 
 
+#: Set by the console script only: once a command's module is loaded, the objects made so far (the
+#: modules of start-up, which live as long as the process) are frozen out of the garbage collector's
+#: sight (:func:`gc.freeze`), so it stops walking them again and again while the command runs; about
+#: a tenth of a small command's CPU time. Library and test use leave the collector alone.
+freeze_after_load = False
+
+
 @functools.cache
 def load_module_commands(module: str) -> dict[str, Any]:
     """The Click commands a command module registers, by name (each module is imported once)."""
@@ -40,6 +48,8 @@ def load_module_commands(module: str) -> dict[str, Any]:
     holder = typer.Typer(rich_markup_mode="rich", add_completion=False)
     mod.register(holder)
     group = typer.main.get_group(holder)
+    if freeze_after_load:
+        gc.freeze()
     return dict(group.commands)
 
 
