@@ -122,6 +122,14 @@ def format_pace(metres: float | None, seconds: float | None, unit: str) -> str:
     return f"{minutes}:{secs:02d} /{unit}"
 
 
+def format_speed(metres: float | None, seconds: float | None, unit: str) -> str:
+    """Speed as ``12.3 km/h`` or ``7.6 mph`` (for sports where a pace per mile means little)."""
+    if not metres or not seconds or metres <= 0 or seconds <= 0:
+        return "-"
+    per_hour = distance_in(metres, unit) / seconds * 3600
+    return f"{per_hour:.1f} {'mph' if unit == 'mi' else 'km/h'}"
+
+
 def parse_weight(text: str, default_unit: str = "kg") -> float:
     """Parse ``82.5kg``, ``180 lb`` or a bare number in ``default_unit`` into kilograms."""
     match = re.match(r"^\s*(\d+(?:[.,]\d+)?)\s*(kg|kgs|lb|lbs)?\s*$", text, re.IGNORECASE)

@@ -25,7 +25,8 @@ COMMANDS: tuple[LazyCommand, ...] = tuple(
     for name, module, panel, help in (
         ("import", "imports", RUNS, "Import runs from watch files (FIT, GPX, TCX, .gz), folders, zips and "
          "Strava exports."),
-        ("runs", "runs", RUNS, "List runs: date, distance, time, pace, elevation loss, HR, cadence, shoe."),
+        ("runs", "runs", RUNS, "List runs: date, distance, time, pace, elevation loss, HR, cadence, shoe, "
+         "pain."),
         ("show", "runs", RUNS, "One run, with its laps (and its pain report, once logged)."),
         ("pain", "pain", RUNS, "Pain reports: one per run (RUN = an id, a date or 'last'), or --none for "
          "a pain-free run."),

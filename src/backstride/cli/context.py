@@ -25,6 +25,9 @@ R = TypeVar("R")
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+#: When the console script started (``time.perf_counter()``), for commands that time themselves
+#: whole; ``None`` when the CLI is driven from Python (tests).
+started: float | None = None
 
 
 def _local_user() -> int:

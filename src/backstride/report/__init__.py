@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from backstride.analysis.findings import Findings, analyze_user
 from backstride.report.sections import report_context
 from backstride.units import format_distance
+from backstride.words import plural
 
 SECTION_IDS = (
     "red-flags",
@@ -43,6 +44,7 @@ def _env() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["distance"] = format_distance  # {{ metres | distance(unit) }}
+    env.filters["plural"] = plural  # {{ count | plural("run") }}
     return env
 
 
