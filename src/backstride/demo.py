@@ -252,6 +252,10 @@ def run_demo(
     scenario = demo_scenario()
     if weeks is not None:
         scenario = replace(scenario, weeks=weeks, glute_start_week=min(scenario.glute_start_week, weeks // 3))
+    if today is not None and today > date.today():
+        from backstride.errors import ValidationError
+
+        raise ValidationError(f"the demo runner cannot live in the future ({today} is after today)")
     scenario = replace(scenario, start=demo_start(scenario, today or date.today()))
     runner = simulate_runner(scenario, seed)
     _until(runner, scenario.start + timedelta(days=scenario.weeks * 7 - 1))

@@ -46,6 +46,10 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option("--out", help="Folder for the demo's files, database and report.")
         ] = Path("demo-out"),
         seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated runner.")] = 20250303,
+        weeks: Annotated[
+            int | None,
+            typer.Option("--weeks", min=2, max=104, help="Weeks of simulated training (default 24)."),
+        ] = None,
         as_of: Annotated[
             str | None,
             typer.Option(
@@ -71,7 +75,11 @@ def register(app: typer.Typer) -> None:
                 soft_wrap=True,
             )
         result = run_demo(
-            out, seed=seed, today=today, progress=lambda message: err_console.print(f"[dim]{message}...[/]")
+            out,
+            seed=seed,
+            weeks=weeks,
+            today=today,
+            progress=lambda message: err_console.print(f"[dim]{message}...[/]"),
         )
         for line in result.lines:
             console.print(line)
