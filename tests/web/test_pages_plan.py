@@ -28,6 +28,8 @@ from tests.web.conftest import Web, signup
 
 #: A period start inside the demo runner's runs (they span 2024-01-02 to 2024-06-16).
 DEMO_EXPERIMENT_START = date(2024, 1, 1)
+#: The demo lives up to the week before its ``today``: this day keeps its calendar in Jan-Jun 2024.
+DEMO_TODAY = date(2024, 6, 17)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo runner's store, made once per module (about 3 s); tests work on copies."""
     from backstride.demo import run_demo
 
-    return run_demo(tmp_path_factory.mktemp("demo"), report=False).db_path
+    return run_demo(tmp_path_factory.mktemp("demo"), report=False, today=DEMO_TODAY).db_path
 
 
 @pytest.fixture
