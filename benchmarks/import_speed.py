@@ -1,8 +1,15 @@
-"""Import speed: FIT decoding against the Python FIT libraries, and a whole-history import.
+"""Import speed: start-up, a small import, FIT decoding against the Python FIT libraries, a whole history.
 
-Run: ``.venv/bin/python benchmarks/import_speed.py [--skip-history] [--runs N]``
+Run: ``.venv/bin/python benchmarks/import_speed.py [--skip-history] [--skip-decoding] [--runs N]``
 
-1. :func:`decoding`: FIT records per second decoded by backstride (:func:`read_fit`: decode, scale,
+0. Start-up (:func:`startup.startup`): ``backstride --help`` and ``backstride pain last ...`` as
+   ratios to ``python -c "import typer, rich, sqlalchemy"``, run in turn in one run.
+1. :func:`small_import`: the whole ``backstride import`` of the 13 run FIT fixtures of issue 15
+   (:data:`SMALL_IMPORT`: 61,691 records as garmin-fit-sdk counts them) into a new SQLite store, as a
+   new process (start-up and the new store included), against garmin-fit-sdk decoding the same files
+   in this process (its start-up not counted); rounds alternate, the ratio is the median per round.
+   The store is made on disk and, where there is one, on ``/dev/shm``, so disk waits show apart.
+2. :func:`decoding`: FIT records per second decoded by backstride (:func:`read_fit`: decode, scale,
    build the activities and derived metrics) against garmin-fit-sdk, fitdecode and fitparse on the same
    files (``../shared/fixtures/fit/*`` and ``../shared/fixtures/large/fitbenchmarks__large.fit``), in
    one run. garmin-fit-sdk refuses compressed timestamps ("n/a"); on broken files each library counts
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import shutil
 import tempfile
 import time
 import warnings
@@ -30,6 +38,30 @@ import numpy as np
 from backstride.importers.fit import read_fit
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+#: Issue 15's small import: the run FIT fixtures that are not broken or truncated (the strava-android
+#: and unexpected-eof copies are left out), the triathlon whose run leg is imported, and the 12-hour
+#: ultra of ``large/``. garmin-fit-sdk counts 61,691 records in them (0 in compressed-speed-distance,
+#: which it refuses); backstride imports 13 runs.
+SMALL_IMPORT = (
+    *(
+        f"fit/{name}.fit"
+        for name in (
+            "fitbenchmarks__sample",
+            "fitparse__2013-02-06-12-11-14",
+            "fitparse__activity-small-fenix2-run",
+            "fitparse__compressed-speed-distance",
+            "fitparse__developer-types-sample",
+            "fitparse__garmin-fenix-5-run",
+            "fitparse__sample_mulitple_header",
+            "geoactivity__2022-05-29-15-53-35_Laufen_Landal_Park",
+            "goldencheetah__10kUNLP2014-Garmin15",
+            "goldencheetah__Move_2020_01_15_19_27_16_Running",
+            "sportslib__2067489619",
+            "sportslib__6860622783",
+        )
+    ),
+    "large/fitbenchmarks__large.fit",
+)
 
 
 def _time(fn: Callable[[], int], repeat: int = 1) -> tuple[int, float]:
@@ -131,6 +163,93 @@ def decoding(files: list[Path], repeat: int = 5) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# A small import, start-up included, against garmin-fit-sdk's decode alone.
+# --------------------------------------------------------------------------------------------------
+
+
+def _garmin_decode(files: list[Path]) -> tuple[int, float, float]:
+    """Records garmin-fit-sdk decodes in ``files``, with its wall and CPU seconds (in this process)."""
+    from garmin_fit_sdk import Decoder, Stream
+
+    start, cpu = time.perf_counter(), time.process_time()
+    records = 0
+    for path in files:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            messages, _errors = Decoder(Stream.from_byte_array(bytearray(path.read_bytes()))).read()
+        records += len(messages.get("record_mesgs", []))
+    return records, time.perf_counter() - start, time.process_time() - cpu
+
+
+def small_import(rounds: int = 5) -> None:
+    """``backstride import`` of :data:`SMALL_IMPORT` into a new store, as a new process, against
+    garmin-fit-sdk's decode of the same files; print both and the ratios (median per round).
+
+    The new store is made on disk (the temporary folder) and, where ``/dev/shm`` exists, also in
+    memory: on a machine whose disk is busy, the disk's waits (SQLite's checkpoints) show as the
+    difference between the two; garmin-fit-sdk writes nothing.
+    """
+    import json
+    import os
+    import statistics
+    import subprocess
+
+    from startup import backstride_exe, timed
+
+    files = [FIXTURES / name for name in SMALL_IMPORT]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        print(f"small import skipped: missing {', '.join(missing)}")
+        return
+    exe = backstride_exe()
+    places = {"backstride import, new process + new store on disk": Path(tempfile.gettempdir())}
+    if Path("/dev/shm").is_dir():
+        places["backstride import, the same, store in /dev/shm"] = Path("/dev/shm")
+    ours: dict[str, list[tuple[float, float]]] = {label: [] for label in places}
+    garmin: list[tuple[float, float]] = []
+    records = imported = 0
+    folders = {label: Path(tempfile.mkdtemp(prefix="bs-small-", dir=d)) for label, d in places.items()}
+    try:
+        env = {**os.environ, "BACKSTRIDE_HOME": str(next(iter(folders.values())))}
+        for i in range(rounds + 1):  # the first round warms the file cache and is not counted
+            timings = {
+                label: timed([exe, "--db", str(folder / f"new{i}.sqlite"), "import", *map(str, files)], env)
+                for label, folder in folders.items()
+            }
+            records, g_wall, g_cpu = _garmin_decode(files)
+            if i:
+                for label, timing in timings.items():
+                    ours[label].append(timing)
+                garmin.append((g_wall, g_cpu))
+        first = next(iter(folders.values()))
+        listed = subprocess.run(
+            [exe, "--db", str(first / f"new{rounds}.sqlite"), "runs", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        imported = len(json.loads(listed.stdout))
+    finally:
+        for folder in folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
+    print(
+        f"\nSmall import: {len(files)} run FIT files, {sum(f.stat().st_size for f in files) / 1e6:.1f} MB, "
+        f"{records:,} records (garmin-fit-sdk's count); median of {rounds} rounds"
+    )
+    rows = [*((label, values, f" ({imported} runs stored)") for label, values in ours.items())]
+    rows.append(("garmin-fit-sdk decode only, in process", garmin, ""))
+    for label, values, extra in rows:
+        wall = statistics.median(w for w, _ in values)
+        cpu = statistics.median(c for _, c in values)
+        print(f"  {label:52} {wall:6.2f} s wall {cpu:6.2f} s CPU{extra}")
+    for label, values in ours.items():
+        wall_x = statistics.median(g[0] / o[0] for o, g in zip(values, garmin, strict=True))
+        cpu_x = statistics.median(g[1] / o[1] for o, g in zip(values, garmin, strict=True))
+        print(f"  {label}: {wall_x:.1f}x faster (wall), {cpu_x:.1f}x (CPU); target 5x")
+
+
+# --------------------------------------------------------------------------------------------------
 # End to end: a whole history of one-hour runs into SQLite.
 # --------------------------------------------------------------------------------------------------
 
@@ -202,11 +321,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000, help="runs for the whole-history import")
     parser.add_argument("--skip-history", action="store_true", help="only the decoding table")
     parser.add_argument("--repeat", type=int, default=5, help="best of N for backstride's timing")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the start-up and small import")
+    parser.add_argument("--skip-decoding", action="store_true", help="no per-file decoding table")
     args = parser.parse_args()
+    from startup import startup
+
+    startup(max(args.rounds, 9))
+    small_import(args.rounds)
     files = sorted((FIXTURES / "fit").glob("*.fit")) + sorted((FIXTURES / "large").glob("*.fit"))
-    if files:
+    if files and not args.skip_decoding:
         decoding(files, args.repeat)
-    else:
+    elif not files:
         print(f"no FIT fixtures at {FIXTURES}: decoding table skipped")
     if not args.skip_history:
         whole_history(args.runs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from typer.testing import CliRunner
 
 from backstride.cli import app
 from backstride.demo import DemoResult, run_demo
+from backstride.errors import ValidationError
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +73,55 @@ def test_analyze_json_with_no_data_is_valid_and_honest(tmp_path: Path) -> None:
     assert data["pain_free"]["runs"] == 0 and data["factors"] == []
     text = CliRunner().invoke(app, ["--db", db, "analyze"])
     assert "Not enough data yet" in text.stdout
+
+
+def test_the_runner_lives_up_to_last_week_with_the_same_runs_on_any_date(tmp_path: Path) -> None:
+    """Issue 15: the demo's history ends in the week before today; whole-week shifts keep every run."""
+    import datetime as dt
+
+    import pandas as pd
+
+    days = [dt.date(2025, 3, 5), dt.date(2025, 11, 12), dt.date.today()]
+    results = [run_demo(tmp_path / str(d), weeks=3, report=False, today=d) for d in days]
+    for day, result in zip(days, results, strict=True):
+        last = result.runner.runs["start"].max().date()
+        end = result.runner.scenario.start + dt.timedelta(days=3 * 7 - 1)
+        assert last <= end < day and (day - end).days <= 7
+        assert end.weekday() == (dt.date(2024, 1, 1) + dt.timedelta(days=3 * 7 - 1)).weekday()
+        cut = pd.Timestamp(end + dt.timedelta(days=1))
+        assert (result.runner.lifting["start"] < cut).all() and (result.runner.routines["date"] < cut).all()
+    first, *others = results
+    for other in others:
+        shift = other.runner.runs["start"] - first.runner.runs["start"]
+        assert shift.nunique() == 1 and shift.iloc[0].days % 7 == 0
+        same = ["distance_m", "onset_m", "report", "severity"]
+        pd.testing.assert_frame_equal(first.runner.runs[same], other.runner.runs[same])
+        assert first.findings is not None and other.findings is not None
+        assert other.findings.pain_free.median_m == first.findings.pain_free.median_m
+    with pytest.raises(ValidationError, match="cannot live in the future"):
+        run_demo(tmp_path / "future", weeks=3, report=False, today=dt.date.today() + dt.timedelta(days=1))
+
+
+def test_demo_command_lists_times_and_points_to_a_command_that_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    user_db = tmp_path / "mine.sqlite"
+    out = tmp_path / "demo-out"
+    result = CliRunner().invoke(
+        app, ["--db", str(user_db), "demo", "--out", str(out), "--weeks", "3"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "--db and BACKSTRIDE_DB are not used" in result.output and not user_db.exists()
+    text = result.stdout
+    assert "The last 8 runs and their pain reports" in text
+    table = text[text.index("The last 8 runs") :].splitlines()
+    assert table[1].split() == ["date", "distance", "time", "pace", "pain"]
+    assert any("pain-free" in row or "/10" in row or "lap press" in row for row in table[2:10])
+    assert re.search(r"Done in \d+\.\d s \(the whole command\)", text)
+    tried = re.search(r"Try: (.+) --db (\S+) runs", text)
+    assert tried, text
+    command = tried.group(1).split()
+    assert command == [sys.executable, "-m", "backstride"]  # not the console script here
+    listed = subprocess.run([*command, "--db", tried.group(2), "runs"], capture_output=True, text=True)
+    assert listed.returncode == 0 and "runs" in listed.stdout.splitlines()[-1]

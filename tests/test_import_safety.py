@@ -22,6 +22,7 @@ from backstride.cli import app
 from backstride.config import database_url
 from backstride.importers.fit.writer import write_fit
 from backstride.importers.model import Activity, Lap
+from backstride.importers.sources import find_sources
 from backstride.importers.tcx import write_tcx
 from backstride.importing import ImportInterrupted, import_paths
 from backstride.log.pain import get_pain, onset_from_first_lap_hook
@@ -58,7 +59,17 @@ def _count(engine: Engine, table: object) -> int:
 # --- 1. one bad file in a parallel import ---------------------------------------------------------------
 
 
-def test_bad_files_in_a_parallel_import_fail_alone(engine: Engine, tmp_path: Path) -> None:
+@pytest.fixture
+def pool_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decode in worker processes whatever the files' size (the pool starts only for large imports)."""
+    import backstride.importing as importing
+
+    monkeypatch.setattr(importing, "PARALLEL_MIN_BYTES", 0)
+
+
+def test_bad_files_in_a_parallel_import_fail_alone(engine: Engine, tmp_path: Path, pool_always: None) -> None:
+    import backstride.importing as importing
+
     fixtures_dir()
     folder = tmp_path / "watch"
     folder.mkdir()
@@ -66,6 +77,7 @@ def test_bad_files_in_a_parallel_import_fail_alone(engine: Engine, tmp_path: Pat
         shutil.copy(path, folder / path.name)
     (folder / "empty.fit").write_bytes(b"")
     (folder / "corrupt.fit").write_bytes(b"\x0e\x10\xd9\x07" + os.urandom(400))
+    assert importing.use_worker_pool(find_sources([str(folder)])[0], 2)
     summary = import_paths(engine, [str(folder)], workers=2)
     by_name = {Path(o.name).name: o for o in summary.outcomes}
     assert by_name["empty.fit"].status == "failed" and by_name["empty.fit"].reason == "the file is empty"
@@ -94,7 +106,7 @@ def test_cli_import_of_a_folder_with_an_empty_file(tmp_path: Path) -> None:
 
 
 def test_a_worker_that_dies_costs_only_its_file(
-    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_always: None
 ) -> None:
     """A worker killed mid-file (out of memory, a crash in a C library) fails that file alone."""
     import backstride.importing as importing
@@ -237,7 +249,7 @@ def test_kill_9_during_an_import_never_separates_a_run_from_its_draft(tmp_path: 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_ctrl_c_stops_between_files_and_says_what_was_done(
-    sqlite_engine: Engine, tmp_path: Path, workers: int
+    sqlite_engine: Engine, tmp_path: Path, workers: int, pool_always: None
 ) -> None:
     _lap_runs(tmp_path / "runs", 24)
 

@@ -14,6 +14,11 @@
 
 Interval reports (the runner noticed the pain during a lap, not where) are logged as
 ``between <lap start> and <lap end>``: some runs are written as GPX, which holds no laps.
+
+The runner lives up to yesterday: the scenario's calendar is moved by whole weeks so that its last
+day is the latest day before ``today`` with the same weekday (:func:`demo_start`). Whole weeks keep
+every weekday, so the simulated runs, logs and estimates are the same on any date, only the dates
+move; the log holds nothing after that last day.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ import math
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -47,11 +52,12 @@ from backstride.log.shoes import add_shoe, set_run_shoe
 from backstride.plan.inputs import set_goal
 from backstride.plan.redflags import evaluate
 from backstride.plan.screens import record_screen
-from backstride.simulate import SimulatedRunner, demo_scenario, run_activity, simulate_runner
+from backstride.simulate import Scenario, SimulatedRunner, demo_scenario, run_activity, simulate_runner
 from backstride.store.activities import list_activities
 from backstride.store.engine import open_store
 from backstride.store.prefs import set_pref
 from backstride.store.schema import LOCAL_USER_ID
+from backstride.words import plural
 
 #: The demo runner's goal: a pain-free 3-mile test run (metres).
 DEMO_GOAL_M = 3 * 1609.344
@@ -89,6 +95,23 @@ class DemoResult:
     report_path: Path | None = None
     seconds: float = 0.0
     lines: list[str] = field(default_factory=list)
+
+
+def demo_start(scenario: Scenario, today: date) -> date:
+    """The scenario's start moved by whole weeks so its last day is the latest one before ``today``
+    that falls on the same weekday (between yesterday and a week before it)."""
+    last = scenario.start + timedelta(days=scenario.weeks * 7 - 1)
+    weeks = ((today - timedelta(days=1)) - last).days // 7
+    return scenario.start + timedelta(weeks=weeks)
+
+
+def _until(runner: SimulatedRunner, last_day: date) -> None:
+    """Keep the runner's lifting and routines up to ``last_day`` (the simulation's trailing day,
+    which no run comes after, could be today)."""
+    end = datetime.combine(last_day + timedelta(days=1), datetime.min.time())
+    runner.lifting = runner.lifting[runner.lifting["start"] < end].reset_index(drop=True)
+    runner.routines = runner.routines[runner.routines["date"] < end].reset_index(drop=True)
+    runner.body = runner.body[runner.body["date"] < end].reset_index(drop=True)
 
 
 def _file_kind(i: int, report: str) -> str:
@@ -169,7 +192,7 @@ def _log_everything(engine: Engine, runner: SimulatedRunner, csv_path: Path, ids
                 )
 
 
-def _summary(runner: SimulatedRunner, findings: Findings, seconds: float) -> list[str]:
+def _summary(runner: SimulatedRunner, findings: Findings) -> list[str]:
     pf = findings.pain_free
     truth = runner.truth
     lo, hi = pf.ci_m
@@ -177,7 +200,7 @@ def _summary(runner: SimulatedRunner, findings: Findings, seconds: float) -> lis
     est = "not estimable" if pf.median_m is None else f"{pf.median_m:,.0f} m"
     lines = [
         f"Pain-free distance: true median {runner.true_median_m():,.0f} m; estimated {est} (95% CI {ci}), "
-        f"{pf.runs} runs, {pf.events} onsets ({pf.interval_censored} known only by lap).",
+        f"{plural(pf.runs, 'run')}, {plural(pf.events, 'onset')} ({pf.interval_censored} known only by lap).",
     ]
     if pf.p_target is not None and pf.p_target.value is not None:
         lines.append(
@@ -202,7 +225,6 @@ def _summary(runner: SimulatedRunner, findings: Findings, seconds: float) -> lis
                     f"Steep descents: true rate ratio {math.exp(truth.descent_log_rr):.1f}; estimated "
                     f"{term.rate_ratio:.1f} (95% CI {term.ci_low:.1f}-{term.ci_high:.1f})."
                 )
-    lines.append(f"Done in {seconds:.1f} s.")
     return lines
 
 
@@ -212,9 +234,11 @@ def run_demo(
     progress: Callable[[str], None] | None = None,
     weeks: int | None = None,
     report: bool = True,
+    today: date | None = None,
 ) -> DemoResult:
     """Simulate, write files, import everything into ``out_dir/demo.sqlite`` (made afresh), analyse,
-    and write ``out_dir/report.html``. ``weeks`` shortens the scenario (tests)."""
+    and write ``out_dir/report.html``. ``weeks`` shortens the scenario (tests). The runner's history
+    ends in the week before ``today`` (default: the local date; see :func:`demo_start`)."""
     began = time.perf_counter()
     say = progress or (lambda _message: None)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -227,10 +251,14 @@ def run_demo(
     say("simulating the runner")
     scenario = demo_scenario()
     if weeks is not None:
-        from dataclasses import replace
-
         scenario = replace(scenario, weeks=weeks, glute_start_week=min(scenario.glute_start_week, weeks // 3))
+    if today is not None and today > date.today():
+        from backstride.errors import ValidationError
+
+        raise ValidationError(f"the demo runner cannot live in the future ({today} is after today)")
+    scenario = replace(scenario, start=demo_start(scenario, today or date.today()))
     runner = simulate_runner(scenario, seed)
+    _until(runner, scenario.start + timedelta(days=scenario.weeks * 7 - 1))
     say(f"writing {len(runner.runs)} runs as FIT, TCX and GPX files and the lifting as a Strong CSV")
     write_runner_files(runner, files / "runs")
     csv_path = files / "strong.csv"
@@ -270,7 +298,7 @@ def run_demo(
         f"seed {seed}): {len(runner.runs)} runs over {runner.scenario.weeks} weeks; "
         f"imported {counts['imported']}, failed {counts['failed']}."
     )
-    result.lines += _summary(runner, findings, result.seconds)
+    result.lines += _summary(runner, findings)
     result.lines.append(f"Database: {db_path}")
     if result.report_path is not None:
         result.lines.append(f"Report: {result.report_path}")

@@ -1,8 +1,9 @@
 """The import job: paths in, activities stored, every file accounted for.
 
-Reading and decoding run in worker processes (both cores); the store is written by this process only,
-one transaction per activity (with its lap-button draft, when the hook makes one), so a failure or a
-crash never leaves half an activity behind.
+Reading and decoding run in worker processes when the files are many and large enough to repay
+starting them (:func:`use_worker_pool`), else in this process; the store is written by this process
+only, one transaction per activity (with its lap-button draft, when the hook makes one), so a failure or
+a crash never leaves half an activity behind.
 
 Workers send back plain records (:class:`Decoded`): a file that cannot be read is a failure of that file
 alone, whatever went wrong in the worker (even a worker process that dies). Ctrl-C stops the import
@@ -16,8 +17,6 @@ import signal
 import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -29,6 +28,8 @@ from backstride.store.activities import save_activity
 from backstride.store.schema import LOCAL_USER_ID
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from backstride.importers.sources import Source
 
 Status = Literal["imported", "merged", "duplicate", "skipped", "failed"]
@@ -37,8 +38,13 @@ Status = Literal["imported", "merged", "duplicate", "skipped", "failed"]
 SavedHook = Callable[[Connection, int, Activity], "str | None"]
 #: Sources handed to a worker at a time; small enough for a smooth progress bar.
 CHUNK = 8
-#: Below this many files, decoding in-process beats starting worker processes.
+#: Worker processes start only for at least this many files holding at least this many bytes on
+#: disk: below, decoding in this process is done before the workers would have started and imported
+#: the decoders (a dozen runs take well under a second to decode; see benchmarks/import_speed.py).
 PARALLEL_MIN_FILES = 6
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+#: A gzipped file holds about this many times its size of activity data.
+GZIP_FACTOR = 4
 #: Chunks in flight per worker: enough to keep the workers busy, few enough to bound memory.
 AHEAD_PER_WORKER = 2
 
@@ -170,6 +176,9 @@ def _died(source: Source) -> Decoded:
 
 def _isolated(sources: list[Source]) -> Iterator[Decoded]:
     """After a worker died: each remaining file in a worker of its own, so the culprit is named."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     pool: ProcessPoolExecutor | None = None
     try:
         for source in sources:
@@ -187,11 +196,35 @@ def _isolated(sources: list[Source]) -> Iterator[Decoded]:
             _stop(pool)
 
 
+def _work_bytes(sources: Sequence[Source]) -> int:
+    """About how many bytes of activity files ``sources`` hold (file sizes; a zip counted once)."""
+    total = 0
+    for path in {source.path for source in sources}:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            continue
+        total += size * GZIP_FACTOR if path.lower().endswith(".gz") else size
+    return total
+
+
+def use_worker_pool(sources: Sequence[Source], workers: int) -> bool:
+    """Whether decoding in ``workers`` processes repays starting them: many files, and enough bytes."""
+    return (
+        workers > 1
+        and len(sources) >= PARALLEL_MIN_FILES
+        and _work_bytes(sources) >= PARALLEL_MIN_BYTES
+    )
+
+
 def _decoded(sources: list[Source], workers: int) -> Generator[Decoded, None, None]:
-    if workers <= 1 or len(sources) < PARALLEL_MIN_FILES:
+    if not use_worker_pool(sources, workers):
         for source in sources:
             yield _read(source)
         return
+    from concurrent.futures import ProcessPoolExecutor  # loaded only when the pool starts
+    from concurrent.futures.process import BrokenProcessPool
+
     chunks = deque(sources[i : i + CHUNK] for i in range(0, len(sources), CHUNK))
     pending: deque[tuple[list[Source], Future[list[Decoded]]]] = deque()
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)

@@ -123,7 +123,7 @@ def test_full_report_round_trips(engine: Engine) -> None:
             severity=7,
             locations=["lower-back-left", "upper glute right"],
             qualities="pump, dull ache",
-            stages=["cramp@2.1mi", "pump@1mi", "stopped=lap 4"],
+            stages=["cramp@1.9mi", "pump@1mi", "stopped=lap 4"],
             lasted_after="12min",
             notes="downhill finish",
         )
@@ -134,8 +134,8 @@ def test_full_report_round_trips(engine: Engine) -> None:
     assert report["qualities"] == ["pump", "dull-ache"]
     assert report["stages"] == [
         {"stage": "pump", "distance_m": pytest.approx(METRES_PER_MILE)},
+        {"stage": "cramp", "distance_m": pytest.approx(1.9 * METRES_PER_MILE)},
         {"stage": "stopped", "distance_m": 3218.688},
-        {"stage": "cramp", "distance_m": pytest.approx(2.1 * METRES_PER_MILE)},
     ]
     assert report["lasted_after_s"] == 720.0
     assert (report["source"], report["confirmed"], report["status"]) == ("manual", True, "pain")
@@ -150,6 +150,16 @@ def test_full_report_round_trips(engine: Engine) -> None:
         ({"onset": "lap 9", "severity": 3}, "this run has 4 laps"),
         ({"onset": "1mi", "severity": 3, "locations": "knee"}, "unknown location 'knee'"),
         ({"onset": "1mi", "severity": 3, "stages": ["limp@1mi"]}, "unknown stage"),
+        # Issue 15: stages out of order are refused.
+        ({"onset": "1.4mi", "severity": 3, "stages": ["pump@1mi"]}, r"pump at 1.00 mi comes before the pain"),
+        (
+            {"onset": "1mi", "severity": 3, "stages": ["stopped@2mi", "cramp@2.1mi"]},
+            "cramp at 2.10 mi comes after stopped at 2.00 mi",
+        ),
+        (
+            {"onset": "between 1mi and 1.5mi", "severity": 3, "stages": ["cramp@0.9mi"]},
+            "cramp at 0.90 mi comes before the pain started",
+        ),
         ({"status": "none", "onset": "1mi"}, "pain-free run"),
         ({"onset": "1mi", "severity": 3, "lasted_after": "-5min"}, "not a length of time"),
     ],

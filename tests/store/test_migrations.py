@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -63,3 +64,46 @@ def test_fresh_database_is_stamped_at_head(db_url: str) -> None:
     engine.dispose()
     # Opening again is a no-op, not an error.
     open_store(db_url).dispose()
+
+
+def test_head_revision_read_from_files_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from backstride.store.engine import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_fresh_store_is_stamped_as_alembic_would_and_upgrading_is_a_no_op(db_url: str) -> None:
+    """The hand-made stamp is Alembic's own version table: Alembic reads it and has nothing to do."""
+    from alembic import command
+
+    from backstride.store.engine import alembic_config
+
+    engine = open_store(db_url)
+    with engine.begin() as conn:
+        assert current_revision(conn) == head_revision()
+        command.upgrade(alembic_config(conn), "head")
+        assert current_revision(conn) == head_revision()
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        assert diff == []
+    engine.dispose()
+
+
+def test_opening_a_store_at_head_does_not_load_alembic(tmp_path: Path) -> None:
+    """A new store and a store at the head open without importing Alembic (it is slow to import)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from backstride.config import database_url\n"
+        "from backstride.store.engine import open_store\n"
+        f"url = database_url({str(tmp_path / 'x.sqlite')!r})\n"
+        "open_store(url).dispose()\n"
+        "open_store(url).dispose()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+

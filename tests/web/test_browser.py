@@ -130,7 +130,7 @@ def test_change_and_save_untouched_keeps_the_report(live_server: str, sqlite_eng
             conn,
             LOCAL_USER_ID,
             run_id,
-            onset="1.52",
+            onset="1.2",
             severity=6,
             locations=["lower-back", "upper-glute-left"],
             qualities=["cramp", "burning"],

@@ -50,6 +50,18 @@ def fmt_ratio(value: float | None) -> str:
     return f"{value:.2f}"
 
 
+def fmt_ratio_range(low: float | None, high: float | None) -> str:
+    """A confidence interval of ratios, both ends to the same decimals (``1.00-1.04``, ``0.65-2.10``)."""
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return "not estimable"
+
+    def decimals(value: float) -> int:
+        return 0 if value >= 10 else (1 if value >= 1 else 2)
+
+    digits = max(decimals(low), decimals(high))
+    return f"{low:.{digits}f}-{high:.{digits}f}"
+
+
 def fmt_p(value: float | None) -> str:
     """A p- or q-value for text."""
     if value is None or not math.isfinite(value):

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from backstride.analysis.cox import ConvergenceError
 from backstride.analysis.poisson import fit_poisson
-from backstride.analysis.results import Result, fmt_p, fmt_ratio
+from backstride.analysis.results import Result, fmt_p, fmt_ratio, fmt_ratio_range
 
 FloatArray = NDArray[Any]
 _BIG = 1.0e7  # metres between runs on the concatenated distance axis (no run is 10,000 km)
@@ -210,7 +210,7 @@ class TerrainResult(Result):
 
 
 def _sentence(term: TerrainTerm, rr: float, lo: float, hi: float, p: float) -> str:
-    ratio = f"about {fmt_ratio(rr)}x as likely per km {term.label} (95% CI {fmt_ratio(lo)}-{fmt_ratio(hi)})"
+    ratio = f"about {fmt_ratio(rr)}x as likely per km {term.label} (95% CI {fmt_ratio_range(lo, hi)})"
     if p < 0.05:
         return f"Onsets are {ratio}."
     return f"No clear difference yet: onsets are {ratio}, p = {fmt_p(p)}."

@@ -8,6 +8,7 @@ import typer
 
 from backstride.cli.context import console, handle_errors, print_json, state
 from backstride.units import METRES_PER_KM, format_distance, parse_distance
+from backstride.words import plural
 
 #: The default target per display unit: the 3-mile test, or 5 km.
 DEFAULT_TARGETS = {"mi": 3 * 1609.344, "km": 5 * METRES_PER_KM}
@@ -35,17 +36,18 @@ def register(app: typer.Typer) -> None:
             return
         pf = findings.pain_free
         lo, hi = pf.ci_m
-        console.print(f"[bold]{findings.runs} runs[/], {findings.reported} with a pain report.")
+        console.print(f"[bold]{plural(findings.runs, 'run')}[/], {findings.reported} with a pain report.")
         if not findings.enough_data:
             console.print(
-                f"[yellow]Not enough data yet:[/] {findings.reported} runs with a pain report and "
-                f"{pf.events} onsets. Log pain (or 'none') after each run; about 10 reported runs "
+                f"[yellow]Not enough data yet:[/] {plural(findings.reported, 'run')} with a pain report and "
+                f"{plural(pf.events, 'onset')}. Log pain (or 'none') after each run; about 10 reported runs "
                 "give a first estimate."
             )
+        upper = format_distance(hi, unit) if hi is not None else "not known yet"
         console.print(
             f"Median pain-free distance: [bold]{format_distance(pf.median_m, unit)}[/] "
             f"(95% CI {format_distance(lo, unit) if lo is not None else '?'} to "
-            f"{format_distance(hi, unit) if hi is not None else 'not known yet'}; {pf.events} onsets)."
+            f"{upper}; {plural(pf.events, 'onset')})."
         )
         if pf.p_target is not None and pf.p_target.value is not None:
             console.print(f"Chance of {format_distance(target_m, unit)} pain-free: {pf.p_target.to_text()}.")

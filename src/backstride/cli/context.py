@@ -8,24 +8,32 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy import Engine
 
 from backstride.config import Settings
 from backstride.errors import BackstrideError
-from backstride.store.engine import connect_store, describe_url
-from backstride.store.prefs import get_pref
-from backstride.store.schema import LOCAL_USER_ID
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+#: When the console script started (``time.perf_counter()``), for commands that time themselves
+#: whole; ``None`` when the CLI is driven from Python (tests).
+started: float | None = None
+
+
+def _local_user() -> int:
+    from backstride.store.schema import LOCAL_USER_ID  # the store loads when a command needs it
+
+    return LOCAL_USER_ID
 
 
 @dataclass
@@ -33,12 +41,14 @@ class State:
     """Per-invocation state, kept on ``typer.Context.obj``."""
 
     settings: Settings
-    user_id: int = LOCAL_USER_ID
+    user_id: int = field(default_factory=_local_user)
     _engine: Engine | None = field(default=None, repr=False)
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from backstride.store.engine import connect_store, describe_url
+
             self._engine, created = connect_store(
                 self.settings.db_url, create_folders=not self.settings.db_given
             )
@@ -52,6 +62,8 @@ class State:
         """The display unit: the --units flag, else BACKSTRIDE_UNITS, else the stored preference."""
         if self.settings.units:
             return self.settings.units
+        from backstride.store.prefs import get_pref
+
         with self.engine.connect() as conn:
             return get_pref(conn, self.user_id, "units")
 

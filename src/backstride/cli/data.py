@@ -10,6 +10,7 @@ from backstride.cli.context import console, handle_errors, print_json, state
 from backstride.cli.log_common import interactive
 from backstride.errors import ValidationError
 from backstride.log.archive import delete_all, export
+from backstride.words import plural
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +34,8 @@ def register(app: typer.Typer) -> None:
             print_json(manifest)
             return
         rows = sum(t["rows"] for t in manifest["tables"].values())
-        console.print(f"wrote {rows} rows in {len(manifest['tables'])} tables to {directory}")
+        tables = plural(len(manifest["tables"]), "table")
+        console.print(f"wrote {plural(rows, 'row')} in {tables} to {directory}")
         if manifest["missing"]:
             console.print(f"[yellow]note[/] {manifest['missing']}", soft_wrap=True)
 
@@ -53,4 +55,4 @@ def register(app: typer.Typer) -> None:
                 raise ValidationError("missing --yes: deleting everything needs confirmation")
             typer.confirm("Delete ALL your data? This cannot be undone", abort=True)
         summary = delete_all(st.engine, st.user_id)
-        console.print(f"deleted {summary.total} rows")
+        console.print(f"deleted {plural(summary.total, 'row')}")

@@ -30,7 +30,9 @@ def new_command(
     ctx: typer.Context,
     title: Annotated[str, typer.Argument(help="What you test, e.g. 'hip flexor stretch before runs'.")],
     remedy: Annotated[str, typer.Option(help="The remedy (an id from the plan, or your own name).")],
-    start: Annotated[str, typer.Option(help="First day (local), e.g. 2025-03-03.")],
+    start: Annotated[
+        str | None, typer.Option(help="First day (local), e.g. 2025-03-03 or 'today' (the default).")
+    ] = None,
     pairs: Annotated[int, typer.Option(help="Block pairs (AB or BA each), at least 3.")] = 3,
     period: Annotated[
         str | None,
@@ -60,7 +62,7 @@ def new_command(
             remedy,
             pairs=pairs,
             period_days=None if period is None else parse_period(period),
-            start=parse_day(start),
+            start=_day(start),
             seed=seed,
             outcome=outcome,
             washout_days=washout,
@@ -134,6 +136,7 @@ def show_command(
     )
     for p in exp.schedule:
         console.print(f"  pair {p.pair + 1}  {p.start} to {p.end}  {p.condition}")
+    console.print(f"adherence so far: {follow.adherence_text(exp, data['adherence'])}")
 
 
 @experiment_app.command("analyze")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from backstride.cli.context import console, err_console, handle_errors, print_json, state
+from backstride.cli.context import State, console, err_console, handle_errors, print_json, state
 from backstride.importing import ImportInterrupted, ImportSummary, import_paths
-from backstride.log.pain import onset_from_first_lap_hook
+
+if TYPE_CHECKING:
+    from backstride.importing import SavedHook
 
 #: Up to this many newly arrived runs get a line each with where to log their pain.
 QUICK_LOG_LINES = 5
@@ -53,6 +56,32 @@ def _print_summary(summary: ImportSummary, quick_log: bool = True) -> None:
     )
 
 
+@contextlib.contextmanager
+def _progress(show: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal (rich.progress is loaded only then)."""
+    if not show:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("import", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _lap_hook(st: State) -> SavedHook | None:
+    """The lap-button hook when the runner has ``lap_is_pain`` on (the pain log loads only then)."""
+    from backstride.store.prefs import get_pref
+
+    with st.engine.connect() as conn:
+        if get_pref(conn, st.user_id, "lap_is_pain") != "true":
+            return None
+    from backstride.log.pain import onset_from_first_lap_hook
+
+    return onset_from_first_lap_hook
+
+
 def register(app: typer.Typer) -> None:
     @app.command("import")
     @handle_errors
@@ -68,35 +97,21 @@ def register(app: typer.Typer) -> None:
         """Import runs from watch files (FIT, GPX, TCX, .gz), folders, zips and Strava exports."""
         st = state(ctx)
         sports = None if sport and "all" in sport else (tuple(sport) if sport else ("running",))
-        show_bar = not as_json and console.is_terminal
-        with Progress(
-            TextColumn("importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            disable=not show_bar,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("import", total=None)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            try:
+        try:
+            with _progress(not as_json and console.is_terminal) as progress:
                 summary = import_paths(
                     st.engine,
                     paths,
                     user_id=st.user_id,
                     sports=sports,
                     progress=progress,
-                    on_saved=onset_from_first_lap_hook,
+                    on_saved=_lap_hook(st),
                 )
-            except ImportInterrupted as stop:
-                interrupted: ImportInterrupted | None = stop
-                summary = stop.summary
-            else:
-                interrupted = None
+        except ImportInterrupted as stop:
+            interrupted: ImportInterrupted | None = stop
+            summary = stop.summary
+        else:
+            interrupted = None
         if as_json:
             print_json(summary.as_dict())
         else:

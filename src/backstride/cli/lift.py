@@ -22,6 +22,7 @@ from backstride.log.lifting import (
 from backstride.log.lifting_csv import import_lifting_csv
 from backstride.log.validate import parse_local_time
 from backstride.units import format_duration
+from backstride.words import plural
 
 lift_app = typer.Typer(
     help="Lifting sessions: import Strong or Hevy CSV, add by hand, tag, list.", no_args_is_help=True
@@ -46,7 +47,7 @@ def import_command(
         print_json(result.as_dict())
         return
     console.print(
-        f"{result.format}: imported {result.sessions} sessions ({result.sets} sets), "
+        f"{result.format}: imported {plural(result.sessions, 'session')} ({plural(result.sets, 'set')}), "
         f"{result.duplicates} already there"
     )
     if result.unknown_exercises:

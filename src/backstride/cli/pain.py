@@ -9,6 +9,7 @@ from rich.table import Table
 
 from backstride.cli.context import console, handle_errors, print_json, state
 from backstride.cli.log_common import default_group, maybe, need
+from backstride.cli.pain_text import describe, onset_text
 from backstride.errors import ValidationError
 from backstride.log.pain import (
     LOCATIONS,
@@ -21,7 +22,6 @@ from backstride.log.pain import (
 )
 from backstride.log.pain_csv import import_pain_csv
 from backstride.store.activities import resolve_run
-from backstride.units import format_distance, format_duration
 
 #: Rows matching no run that the text output lists one by one; the rest are counted.
 UNMATCHED_SHOWN = 10
@@ -31,35 +31,6 @@ pain_app = typer.Typer(
     help="Pain reports: one per run (RUN = an id, a date or 'last'), or --none for a pain-free run.",
     no_args_is_help=True,
 )
-
-
-def describe(report: dict[str, Any] | None, unit: str) -> str:
-    """One line for a report, in the display unit."""
-    if report is None:
-        return "no pain report (unknown)"
-    if report["status"] == "none":
-        return "pain-free"
-    onset = report["onset_m"]
-    where = ", ".join(report["locations"]) or "-"
-    text = f"pain {report['severity'] if report['severity'] is not None else '?'}/10 from "
-    if onset is None:
-        text += "an unknown point"
-    elif report["onset_low_m"] is not None and report["onset_low_m"] != report["onset_high_m"]:
-        low, high = (
-            format_distance(report["onset_low_m"], unit),
-            format_distance(report["onset_high_m"], unit),
-        )
-        text += f"about {format_distance(onset, unit)} (between {low} and {high})"
-    else:
-        text += format_distance(onset, unit)
-    text += f"; where: {where}; quality: {', '.join(report['qualities']) or '-'}"
-    for stage in report["stages"]:
-        text += f"; {stage['stage']} at {format_distance(stage['distance_m'], unit)}"
-    if report["lasted_after_s"] is not None:
-        text += f"; lasted {format_duration(report['lasted_after_s'])} after stopping"
-    if not report["confirmed"]:
-        text += " [draft from the lap button: confirm with --confirm]"
-    return text
 
 
 @pain_app.command("record")
@@ -222,7 +193,7 @@ def list_command(
             str(r.activity_id),
             r.start_utc.strftime("%Y-%m-%d"),
             r.status,
-            format_distance(r.onset_m, unit),
+            "-" if r.status == "none" else onset_text(r._asdict(), unit, r.distance_m, short=True),
             "-" if r.severity is None else str(r.severity),
             ", ".join(r.locations),
             r.source + ("" if r.confirmed else " (draft)"),

@@ -11,6 +11,7 @@ from backstride.cli.context import console, err_console, handle_errors, print_js
 from backstride.pool.export import ProfileInput, export_bundle
 from backstride.pool.report import report_for
 from backstride.pool.store import Pool, default_pool_dir
+from backstride.words import plural
 
 pool_app = typer.Typer(
     help="Pooled, anonymised evidence: export your bundle, import bundles, report across runners.",
@@ -49,8 +50,9 @@ def export_command(
     profile = ProfileInput(age_band, sex, years_running, height_cm, lifting_style)
     bundle = export_bundle(st.engine, st.user_id, file, profile)
     err_console.print(
-        f"wrote {file}: {bundle.n_runs} runs, {len(bundle.remedies)} remedies, "
-        f"{len(bundle.experiments)} experiments (contributor {bundle.contributor_id[:8]}..., "
+        f"wrote {file}: {plural(bundle.n_runs, 'run')}, "
+        f"{plural(len(bundle.remedies), 'remedy', 'remedies')}, "
+        f"{plural(len(bundle.experiments), 'experiment')} (contributor {bundle.contributor_id[:8]}..., "
         f"revision {bundle.revision}). Open it to see exactly what is shared."
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -10,6 +10,23 @@ from backstride.cli.context import console, handle_errors, print_json, state
 from backstride.cli.log_common import maybe
 from backstride.errors import ValidationError
 from backstride.log.context import LOADS, SURFACES, set_context
+
+
+def context_text(found: dict[str, Any]) -> str:
+    """A run's context in words: ``surface: road; load: weighted-vest; headphones: yes; slept 7.5 h``."""
+    parts = []
+    if found.get("surface"):
+        parts.append(f"surface: {found['surface']}")
+    if found.get("loads"):
+        parts.append(f"load: {', '.join(found['loads'])}")
+    if found.get("headphones") is not None:
+        parts.append(f"headphones: {'yes' if found['headphones'] else 'no'}")
+    if found.get("sleep_h") is not None:
+        parts.append(f"slept {found['sleep_h']:g} h")
+    for key, label in (("drank", "drank"), ("ate", "ate"), ("notes", "notes")):
+        if found.get(key):
+            parts.append(f"{label}: {found[key]}")
+    return "; ".join(parts) or "no context"
 
 
 def register(app: typer.Typer) -> None:
@@ -57,4 +74,4 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(found)
         else:
-            console.print(", ".join(f"{k}: {v}" for k, v in found.items() if v not in (None, [])))
+            console.print(context_text(found), soft_wrap=True, markup=False)

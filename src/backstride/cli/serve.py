@@ -1,21 +1,29 @@
 """``backstride serve [--host H] [--port P] [--multi-user] [--allowed-hosts NAMES]
-[--forwarded-allow-ips ADDRS]``: the web app on uvicorn (the choices: :mod:`backstride.web.serving`)."""
+[--forwarded-allow-ips ADDRS] [--workers N]``: the web app on uvicorn (the choices:
+:mod:`backstride.web.serving`)."""
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from backstride.cli.context import console, handle_errors, state
-from backstride.errors import ValidationError
+from backstride.cli.context import console, err_console, handle_errors, state
+from backstride.errors import BackstrideError, ValidationError
 
 if TYPE_CHECKING:
+    import socket
+
+    import uvicorn
+    from fastapi import FastAPI
     from sqlalchemy import Engine
 
     from backstride.config import Settings
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: A worker that stops within this many seconds of starting stops the server (no restart loop).
+START_GRACE_S = 10.0
 
 
 def register(app: typer.Typer) -> None:
@@ -91,6 +99,49 @@ def register(app: typer.Typer) -> None:
         uvicorn.run(web, host=host, port=port, log_level="warning", **proxy)
 
 
+def worker_app(
+    settings: Settings, multi_user: bool, insecure_cookies: bool, allowed_hosts: list[str] | None = None
+) -> FastAPI:
+    """The app of one worker process, built from the settings handed to it (nothing read from the
+    environment)."""
+    from backstride.web.app import create_app
+
+    return create_app(
+        settings,
+        multi_user=multi_user,
+        secure_cookies=False if insecure_cookies else None,
+        allowed_hosts=allowed_hosts,
+    )
+
+
+def worker_config(
+    settings: Settings,
+    host: str,
+    port: int,
+    multi_user: bool,
+    insecure_cookies: bool,
+    *,
+    allowed_hosts: list[str] | None = None,
+    proxy: dict[str, Any] | None = None,
+) -> uvicorn.Config:
+    """The uvicorn configuration every worker runs: the app factory carries the settings with it
+    (pickled into each spawned worker), so the parent's environment is never touched. ``proxy``: the
+    forwarded-header options (:func:`backstride.web.serving.uvicorn_options`); none trusted by default."""
+    import uvicorn
+
+    from backstride.web.serving import uvicorn_options
+
+    factory = functools.partial(worker_app, settings, multi_user, insecure_cookies, allowed_hosts)
+    options = proxy if proxy is not None else uvicorn_options(None)
+    return uvicorn.Config(factory, factory=True, host=host, port=port, log_level="warning", **options)
+
+
+def _run_worker(config: uvicorn.Config, sock: socket.socket) -> None:
+    import uvicorn
+
+    uvicorn.Server(config).run(sockets=[sock])
+
+
 def _serve_workers(
     settings: Settings,
     host: str,
@@ -102,34 +153,56 @@ def _serve_workers(
     hosts: list[str],
     proxy: dict[str, Any],
 ) -> None:
-    """Serve with ``workers`` uvicorn processes, each building the app from the environment
-    (:func:`backstride.web.app.app_from_env`). The store is migrated and the app secret made here,
-    once, before the workers start."""
-    import os
+    """Serve with ``workers`` processes sharing one listening socket. The store is migrated and the app
+    secret made here, once, before the workers start; a worker that dies is replaced, one that dies
+    within :data:`START_GRACE_S` of starting stops the server with its exit code."""
+    import multiprocessing
+    import signal
+    import threading
+    import time
 
-    import uvicorn
-
-    from backstride.config import ENV_DB, ENV_HOME, ENV_UNITS
-    from backstride.web.app import ENV_ALLOWED_HOSTS, ENV_INSECURE_COOKIES, ENV_MULTI_USER
     from backstride.web.context import load_secret
 
     load_secret(settings)
     engine.dispose()
-    os.environ[ENV_DB] = settings.db_url
-    os.environ[ENV_HOME] = str(settings.data_dir)
-    if settings.units:
-        os.environ[ENV_UNITS] = settings.units
-    os.environ[ENV_MULTI_USER] = "1" if multi_user else "0"
-    os.environ[ENV_INSECURE_COOKIES] = "1" if insecure_cookies else "0"
-    os.environ[ENV_ALLOWED_HOSTS] = ",".join(hosts)
-    mode = "multi-user" if multi_user else "local, no login"
-    console.print(f"backstride on http://{host}:{port} ({mode}, {workers} workers); Ctrl+C stops it")
-    uvicorn.run(
-        "backstride.web.app:app_from_env",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="warning",
-        **proxy,
+    config = worker_config(
+        settings, host, port, multi_user, insecure_cookies, allowed_hosts=hosts, proxy=proxy
     )
+    sock = config.bind_socket()
+    spawn = multiprocessing.get_context("spawn")
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def start() -> tuple[Any, float]:
+        process = spawn.Process(target=_run_worker, args=(config, sock), daemon=True)
+        process.start()
+        return process, time.monotonic()
+
+    mode = "multi-user" if multi_user else "local, no login"
+    running = [start() for _ in range(workers)]
+    console.print(f"backstride on http://{host}:{port} ({mode}, {workers} workers); Ctrl+C stops it")
+    failed: str | None = None
+    try:
+        while failed is None and not stop.wait(0.5):
+            for i, (process, since) in enumerate(running):
+                if process.is_alive() or stop.is_set():
+                    continue
+                if time.monotonic() - since < START_GRACE_S:
+                    failed = f"a web worker stopped as it started (exit code {process.exitcode})"
+                    break
+                err_console.print(f"web worker {process.pid} stopped (code {process.exitcode}); restarted")
+                running[i] = start()
+    finally:
+        for process, _ in running:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: uvicorn finishes the requests in flight
+        for process, _ in running:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        sock.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if failed:
+        raise BackstrideError(failed)

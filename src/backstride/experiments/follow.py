@@ -64,16 +64,27 @@ def today(exp: Experiment, remedy: RemedyInfo, day: date) -> dict[str, Any]:
 
 
 def adherence(exp: Experiment, logged: dict[date, bool], as_of: date) -> dict[str, Any]:
-    """Days elapsed so far in the schedule, and how many followed their condition."""
+    """Days elapsed so far in the schedule, and how many followed their condition (``started`` is
+    false, and every count 0, before the first day)."""
     last = min(as_of, exp.end_date)
     days = max(0, (last - exp.start_date).days + 1)
     missed = sorted(d for d, ok in logged.items() if not ok and exp.start_date <= d <= last)
     return {
+        "started": as_of >= exp.start_date,
         "days": days,
         "followed": days - len(missed),
         "fraction": None if days == 0 else (days - len(missed)) / days,
         "missed_days": [d.isoformat() for d in missed],
     }
+
+
+def adherence_text(exp: Experiment, adh: dict[str, Any]) -> str:
+    """Adherence in a sentence: not started yet, or N of M days followed."""
+    if not adh["days"]:
+        return f"Not started yet: the first period begins on {exp.start_date}."
+    frac = "" if adh.get("fraction") is None else f" ({adh['fraction']:.0%})"
+    days = "day" if adh["days"] == 1 else "days"
+    return f"{adh['followed']} of {adh['days']} {days} followed their condition{frac}."
 
 
 def _escape(text: str) -> str:
@@ -136,4 +147,4 @@ def now_local_day() -> date:
     return datetime.now().date()
 
 
-__all__ = ["RemedyInfo", "adherence", "now_local_day", "to_ics", "today"]
+__all__ = ["RemedyInfo", "adherence", "adherence_text", "now_local_day", "to_ics", "today"]

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from backstride.experiments import service
 from backstride.experiments.analysis import Analysis
+from backstride.experiments.follow import adherence_text
 from backstride.experiments.model import OUTCOME_SPECS
 from backstride.experiments.store import Experiment
 from backstride.experiments.verdict import MEANINGFUL_PROB, NO_DIFFERENCE_PROB, SURE_PROB
@@ -114,11 +115,10 @@ def report_text(exp: Experiment, result: Analysis, *, unit: str = "km") -> str:
             f"{p['used']} of {p['observations']} used{free}; typical {summary}"
         )
     if adh:
-        frac = "n/a" if adh.get("fraction") is None else f"{adh['fraction']:.0%}"
-        lines.append(
-            f"Adherence: {adh['followed']} of {adh['days']} days followed ({frac}); "
-            f"{adh.get('runs_off_protocol', 0)} analysed runs on days off protocol."
-        )
+        off = adh.get("runs_off_protocol", 0)
+        runs = f"{off} analysed run{'' if off == 1 else 's'}"
+        runs_off = f" {runs} on days off protocol." if adh["days"] else ""
+        lines.append(f"Adherence: {adherence_text(exp, adh)}{runs_off}")
     excluded = ", ".join(f"{v} {k}" for k, v in result.excluded.items()) or "none"
     lines.append(
         f"Used: {result.observations_used} observations ({result.runs_used} runs); left out: {excluded}."

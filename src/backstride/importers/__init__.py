@@ -22,8 +22,6 @@ import os
 import zlib
 from typing import Protocol
 
-import numpy as np
-
 from backstride.errors import BadFileError
 from backstride.importers.model import STREAM_COLUMNS, Activity, Lap
 from backstride.importers.plausible import check_start
@@ -153,6 +151,8 @@ def read_activity_stream(raw: Readable, name: str, size: int | None = None) -> l
     if not head:
         raise BadFileError(name, "the file is empty")
     kind = sniff_format(head)
+    import numpy as np  # the decoders need it anyway; kept off the import of this package
+
     try:
         # Corrupt numbers overflow or turn invalid in arithmetic; they become inf or NaN, which the
         # plausibility check then drops with a warning naming the channel.

@@ -8,8 +8,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Stream columns, their units, and how precisely the store keeps them.
 STREAM_COLUMNS: dict[str, str] = {
@@ -93,6 +95,8 @@ class Activity:
 
     def richness(self) -> float:
         """A score to keep the richer of two copies of one run: channels with data, samples, laps."""
+        import numpy as np  # not at the top: logging pain after a run never needs it
+
         channels = sum(
             1 for name, values in self.streams.items() if name != "t" and np.isfinite(values).any()
         )

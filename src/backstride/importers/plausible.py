@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from backstride.errors import BadFileError
 from backstride.importers.model import Activity
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DAY_S = 86_400.0
 #: The longest activity accepted: a week (multi-day ultras included).
@@ -84,6 +86,8 @@ def _number(value: float) -> str:
 
 def clean_streams(activity: Activity) -> Activity:
     """Drop impossible samples and values from ``activity.streams`` (in place), with warnings."""
+    import numpy as np
+
     s = activity.streams
     t = s.get("t")
     if t is None:
@@ -140,6 +144,8 @@ def clean_streams(activity: Activity) -> Activity:
 def _plausible_distance(t: np.ndarray, distance: np.ndarray, activity: Activity) -> np.ndarray:
     """A cumulative distance never goes back and never jumps faster than :data:`MAX_SPEED_MS`:
     such samples are dropped (measured from the last good sample, so one spike costs one sample)."""
+    import numpy as np
+
     ok = np.isfinite(distance)
     if ok.sum() < 2:
         return distance

@@ -5,15 +5,17 @@ eaten before. Setting context again changes only the fields given.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Connection, delete, insert, select
 
 from backstride.log.validate import build, joined, split, tag_list
 from backstride.store import log_schema as ls
 from backstride.store.activities import resolve_run
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Surface = Literal["road", "trail", "track", "treadmill"]
 SURFACES: tuple[str, ...] = ("road", "trail", "track", "treadmill")
@@ -101,6 +103,8 @@ CONTEXT_COLUMNS = ("activity_id", *FIELDS)
 
 def run_context(conn: Connection, user_id: int) -> pd.DataFrame:
     """One row per run with context (:data:`CONTEXT_COLUMNS`; ``loads`` is a list of tags)."""
+    import pandas as pd
+
     rows = conn.execute(
         select(ls.run_context)
         .where(ls.run_context.c.user_id == user_id)

@@ -25,16 +25,19 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import Connection
 
 from backstride.errors import ValidationError
 from backstride.importers.model import Lap
 from backstride.store.activities import load_laps, load_streams
 from backstride.units import format_distance, format_duration, parse_position
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: An onset may exceed the recorded distance by this much (metres) before it is "past the end".
 END_TOLERANCE_M = 5.0
@@ -44,31 +47,49 @@ END_TOLERANCE_S = 10.0
 
 @dataclass
 class Track:
-    """What is known of one run's course: totals, laps, and the time-distance stream if recorded."""
+    """What is known of one run's course: totals, laps, and the time-distance stream if recorded.
+
+    ``streams_from`` (set by :meth:`load`) reads the streams the first time ``t``/``d`` are needed: an
+    onset given as a distance never decodes them.
+    """
 
     distance_m: float | None
     elapsed_s: float | None
     laps: list[Lap] = field(default_factory=list)
     t: np.ndarray | None = None
     d: np.ndarray | None = None
+    streams_from: Callable[[], dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, conn: Connection, run: dict[str, Any]) -> Track:
-        streams = load_streams(conn, run["id"])
-        t, d = streams.get("t"), streams.get("distance")
-        if t is not None and d is not None:
-            ok = np.isfinite(t) & np.isfinite(d)
-            t, d = (t[ok], d[ok]) if ok.sum() >= 2 else (None, None)
-        else:
-            t = d = None
-        return cls(run.get("distance_m"), run.get("elapsed_s"), load_laps(conn, run["id"]), t, d)
+        """The run's track; its streams are read through ``conn`` when first needed (while it is open)."""
+        run_id = run["id"]
+        return cls(
+            run.get("distance_m"),
+            run.get("elapsed_s"),
+            load_laps(conn, run_id),
+            streams_from=lambda: load_streams(conn, run_id),
+        )
+
+    def time_distance(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The finite (time, distance) samples, or ``(None, None)`` without at least two."""
+        if self.streams_from is not None:
+            import numpy as np
+
+            streams, self.streams_from = self.streams_from(), None
+            t, d = streams.get("t"), streams.get("distance")
+            if t is not None and d is not None:
+                ok = np.isfinite(t) & np.isfinite(d)
+                self.t, self.d = (t[ok], d[ok]) if ok.sum() >= 2 else (None, None)
+        return self.t, self.d
 
     @property
     def end_m(self) -> float | None:
         if self.distance_m:
             return float(self.distance_m)
-        if self.d is not None:
-            return float(self.d[-1])
+        _, d = self.time_distance()
+        if d is not None:
+            return float(d[-1])
         ends = [lap.end_m for lap in self.laps if lap.end_m is not None]
         return max(ends) if ends else None
 
@@ -76,8 +97,9 @@ class Track:
     def end_s(self) -> float | None:
         if self.elapsed_s:
             return float(self.elapsed_s)
-        if self.t is not None:
-            return float(self.t[-1])
+        t, _ = self.time_distance()
+        if t is not None:
+            return float(t[-1])
         return self.laps[-1].end_s if self.laps else None
 
     def distance_at(self, seconds: float) -> Onset:
@@ -87,15 +109,18 @@ class Track:
             raise ValidationError(
                 f"the onset {format_duration(seconds)} is past the end of the run ({format_duration(end_s)})"
             )
-        if self.t is not None and self.d is not None:
-            last_s, last_m = float(self.t[-1]), float(self.d[-1])
+        t, d = self.time_distance()
+        if t is not None and d is not None:
+            import numpy as np
+
+            last_s, last_m = float(t[-1]), float(d[-1])
             if seconds > last_s + END_TOLERANCE_S:
                 raise ValidationError(
                     f"the onset {format_duration(seconds)} is past the end of the recorded data (the "
                     f"stream stops at {format_duration(last_s)}, {format_distance(last_m, 'km')} = "
                     f"{format_distance(last_m, 'mi')}): give the onset as a distance, or 'unknown'"
                 )
-            value = float(np.interp(seconds, self.t, self.d))
+            value = float(np.interp(seconds, t, d))
             return Onset(value, value, value)
         for lap in self.laps:
             if lap.start_m is None or lap.end_m is None:

@@ -9,12 +9,12 @@ lasted after stopping (seconds) and notes. ``source`` says how it was entered: `
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Connection, delete, insert, select, update
 
@@ -26,12 +26,18 @@ from backstride.store import log_schema as ls
 from backstride.store.activities import load_laps, resolve_run
 from backstride.store.prefs import get_pref
 from backstride.store.schema import activities
+from backstride.units import format_distance
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Status = Literal["pain", "none"]
 Source = Literal["manual", "lap", "csv", "web"]
 
 #: Stages of an episode, in the order they usually come; pump is the runner's word for tightness.
 STAGES = ("tightness", "pump", "cramp", "walked", "stopped")
+#: Where each stage comes in an episode (tightness and pump are one): stages along a run may not go back.
+STAGE_RANK = {"tightness": 0, "pump": 0, "cramp": 1, "walked": 2, "stopped": 3}
 _PARTS = ("lower-back", "upper-glute", "hamstring", "hip-flexor")
 LOCATIONS = (*(f"{part}{side}" for part in _PARTS for side in ("", "-left", "-right")), "other")
 QUALITIES = ("pump", "cramp", "dull-ache", "sharp", "burning", "radiating-below-knee")
@@ -131,6 +137,7 @@ def record_pain(
     else:
         place = resolve(track, onset, default_unit) if onset else Onset(None, 0.0, track.end_m, None)
     placed = _place_stages(track, stages, default_unit)
+    _check_stage_order(place, placed, default_unit)
     _write(conn, user_id, int(row["id"]), entry, place, placed, confirmed)
     found = get_pain(conn, user_id, int(row["id"]))
     assert found is not None
@@ -149,7 +156,25 @@ def _place_stages(
         if found.onset_m is None:
             raise ValidationError(f"stage {stage!r} needs a position, not {where!r}")
         out.append((stage, found.onset_m))
-    return sorted(out, key=lambda s: s[1])
+    return sorted(out, key=lambda s: (s[1], STAGE_RANK[s[0]]))
+
+
+def _check_stage_order(place: Onset, stages: list[tuple[str, float]], unit: str) -> None:
+    """Stages come at or after the onset (the lower end of its interval), in the order of an episode."""
+    start = place.onset_m if place.onset_m is not None else place.low_m
+    for stage, metres in stages:
+        if start is not None and metres < start - 0.5:
+            raise ValidationError(
+                f"the {stage} at {format_distance(metres, unit)} comes before the pain started "
+                f"({format_distance(start, unit)}): stages come at or after the onset"
+            )
+    for (first, at_first), (then, at_then) in itertools.pairwise(stages):
+        if STAGE_RANK[then] < STAGE_RANK[first]:
+            raise ValidationError(
+                f"{then} at {format_distance(at_then, unit)} comes after {first} at "
+                f"{format_distance(at_first, unit)}: an episode goes tightness or pump, cramp, walked, "
+                "stopped"
+            )
 
 
 def _write(
@@ -204,6 +229,19 @@ def _upsert_report(conn: Connection, values: dict[str, Any]) -> int:
         set_={name: statement.excluded[name] for name in values if name != "activity_id"},
     )
     return int(conn.execute(statement.returning(table.c.id)).scalar_one())
+
+
+def pain_by_run(conn: Connection, user_id: int) -> dict[int, dict[str, Any]]:
+    """Every run's report in brief (status, onset and its interval, what was typed, severity,
+    confirmed), by activity id; runs without a report are absent (unknown)."""
+    r = ls.pain_reports.c
+    rows = conn.execute(
+        select(
+            r.activity_id, r.status, r.onset_m, r.onset_low_m, r.onset_high_m, r.onset_input, r.severity,
+            r.confirmed,
+        ).where(r.user_id == user_id)
+    )
+    return {int(row.activity_id): {**row._mapping, "confirmed": bool(row.confirmed)} for row in rows}
 
 
 def get_pain(conn: Connection, user_id: int, activity_id: int) -> dict[str, Any] | None:
@@ -312,6 +350,8 @@ def pain_reports(conn: Connection, user_id: int) -> pd.DataFrame:
     ``first_tightness_m`` (tightness or pump), ``first_cramp_m`` and ``first_stop_m`` (walked or
     stopped) are the first distance of each stage, NaN when the stage was not reported.
     """
+    import pandas as pd
+
     rows = conn.execute(
         select(ls.pain_reports, activities.c.start_utc, activities.c.distance_m)
         .join(activities, activities.c.id == ls.pain_reports.c.activity_id)

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from backstride.analysis.findings import Findings, analyze_user
 from backstride.report.sections import report_context
 from backstride.units import format_distance, localize
+from backstride.words import plural
 
 SECTION_IDS = (
     "red-flags",
@@ -44,6 +45,7 @@ def _env() -> jinja2.Environment:
     )
     env.filters["distance"] = format_distance  # {{ metres | distance(unit) }}
     env.filters["say"] = localize  # {{ sentence | say(unit) }}: the library's SI prose in the runner's unit
+    env.filters["plural"] = plural  # {{ count | plural("run") }}
     return env
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 
 from backstride.analysis.features import MODEL_FACTORS
 from backstride.analysis.findings import Findings
-from backstride.analysis.results import fmt_p, fmt_ratio
+from backstride.analysis.results import fmt_p, fmt_ratio, fmt_ratio_range
 from backstride.experiments.report import experiment_report_html
 from backstride.plan.from_analysis import plan_for_user
 from backstride.plan.screens import banner, latest_screen, open_flags
@@ -112,8 +112,13 @@ def _factor_rows(findings: Findings) -> list[dict[str, Any]]:
                 "title": titles.get(f.name, f.name),
                 "sentence": f.sentence,  # shown through the template's ``say`` filter
                 "hr": fmt_ratio(f.hazard_ratio),
-                "ci": "" if f.ci_low is None else f"{fmt_ratio(f.ci_low)}-{fmt_ratio(f.ci_high)}",
-                "q": fmt_p(f.q_value),
+                "ci": fmt_ratio_range(f.ci_low, f.ci_high),
+                "estimate": (
+                    "not estimable yet"
+                    if f.hazard_ratio is None
+                    else f"{fmt_ratio(f.hazard_ratio)} ({fmt_ratio_range(f.ci_low, f.ci_high)})"
+                ),
+                "q": "-" if f.q_value is None else fmt_p(f.q_value),
                 "flagged": f.flagged,
             }
         )

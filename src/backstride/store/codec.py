@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import json
 import zlib
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 CODEC = 1
 _FLOAT64 = {"t", "distance", "lat", "lon"}
 
 
 def encode_streams(streams: dict[str, np.ndarray]) -> tuple[int, str, bytes]:
+    import numpy as np  # loaded with the first stream, not with the store
+
     names = sorted(streams)
     lengths = {len(streams[name]) for name in names}
     if len(lengths) > 1:
@@ -32,6 +36,8 @@ def encode_streams(streams: dict[str, np.ndarray]) -> tuple[int, str, bytes]:
 
 
 def decode_streams(codec: int, header: str, data: bytes) -> dict[str, np.ndarray]:
+    import numpy as np
+
     if codec != CODEC:
         raise ValueError(f"unknown stream codec {codec}")
     meta = json.loads(header)

@@ -3,25 +3,50 @@
 :func:`open_store` builds an engine for an SQLAlchemy URL (one SQLite file by default, PostgreSQL by
 URL), brings the schema to the newest revision (a database made by an older version is migrated), and
 makes sure the local user exists.
+
+Opening costs little: a new database gets every table at once and is stamped at the head revision
+(never a walk through the migrations), and a database already at the head is recognised by reading
+its version row; Alembic is imported only when an older database really needs upgrading.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
+import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import Connection, make_url
 
 from backstride.errors import ValidationError
 from backstride.store.schema import LOCAL_USER_ID, metadata, users
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
+#: Alembic's version table, as Alembic itself creates it (name, column, primary key name).
+VERSION_TABLE = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -55,6 +80,8 @@ def make_engine(url: str, *, create_folders: bool = True) -> Engine:
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", MIGRATIONS)
     if connection is not None:
@@ -62,25 +89,55 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+@functools.cache
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    """The newest revision, read from the ``revision = ...`` / ``down_revision = ...`` lines of the
+    migration files without importing Alembic (a test checks it against Alembic's own answer)."""
+    revisions: set[str] = set()
+    superseded: set[str] = set()
+    for path in sorted(Path(MIGRATIONS, "versions").glob("*.py")):
+        found = {key: ast.literal_eval(value) for key, value in _REVISION.findall(path.read_text("utf-8"))}
+        if "revision" not in found:
+            continue
+        revisions.add(found["revision"])
+        down = found.get("down_revision")
+        superseded.update((down,) if isinstance(down, str) else (down or ()))
+    heads = revisions - superseded
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations must have one head, not {sorted(heads)}")
+    return heads.pop()
 
 
 def current_revision(connection: Connection) -> str | None:
+    from alembic.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def _stored_revision(connection: Connection, tables: set[str]) -> str | None:
+    if VERSION_TABLE.name not in tables:
+        return None
+    rows = connection.execute(select(VERSION_TABLE.c.version_num)).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 def migrate(engine: Engine, revision: str = "head") -> bool:
     """Bring the schema to ``revision``. An empty database gets the tables at once, then is stamped;
-    returns True then (a new store)."""
+    one at the head is left alone without loading Alembic; any other is upgraded by Alembic. Returns
+    True when the store was new."""
     with engine.begin() as connection:
         existing = set(inspect(connection).get_table_names())
-        if revision == "head" and not (existing & set(metadata.tables)):
-            metadata.create_all(connection)
-            command.stamp(alembic_config(connection), "head")
-            return True
+        if revision == "head":
+            if not (existing & set(metadata.tables)):
+                metadata.create_all(connection, checkfirst=False)  # none exists: no table checks
+                VERSION_TABLE.create(connection, checkfirst=True)
+                connection.execute(VERSION_TABLE.delete())
+                connection.execute(VERSION_TABLE.insert().values(version_num=head_revision()))
+                return True
+            if _stored_revision(connection, existing) == head_revision():
+                return False
+        from alembic import command
+
         command.upgrade(alembic_config(connection), revision)
         return False
 

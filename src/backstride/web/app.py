@@ -116,28 +116,3 @@ def create_app(
     app.include_router(auth.router)
     return app
 
-
-ENV_MULTI_USER = "BACKSTRIDE_WEB_MULTI_USER"
-ENV_INSECURE_COOKIES = "BACKSTRIDE_WEB_INSECURE_COOKIES"
-ENV_ALLOWED_HOSTS = "BACKSTRIDE_WEB_ALLOWED_HOSTS"
-
-
-def app_from_env() -> FastAPI:
-    """The app of one uvicorn worker process (``backstride serve --workers N``): settings from
-    ``BACKSTRIDE_DB``, ``BACKSTRIDE_HOME`` and ``BACKSTRIDE_UNITS``; multi-user mode when
-    ``BACKSTRIDE_WEB_MULTI_USER=1``; cookies without ``Secure`` when ``BACKSTRIDE_WEB_INSECURE_COOKIES=1``;
-    the host names of ``BACKSTRIDE_WEB_ALLOWED_HOSTS`` (comma-separated; default the loopback names).
-    """
-    import os
-
-    from backstride.config import load_settings
-
-    multi_user = os.environ.get(ENV_MULTI_USER) == "1"
-    insecure = os.environ.get(ENV_INSECURE_COOKIES) == "1"
-    hosts = [h for h in os.environ.get(ENV_ALLOWED_HOSTS, "").split(",") if h.strip()] or None
-    return create_app(
-        load_settings(),
-        multi_user=multi_user,
-        secure_cookies=False if insecure else None,
-        allowed_hosts=[h.strip() for h in hosts] if hosts else None,
-    )

@@ -1,0 +1,90 @@
+"""``backstride serve --workers N``: settings reach the workers explicitly, not through os.environ."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from backstride.cli.serve import worker_config
+from backstride.config import database_url, load_settings
+from backstride.store.engine import open_store
+from tests.log.helpers import make_run, save_run
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_worker_config_carries_the_settings_and_leaves_the_environment_alone(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.sqlite")
+    settings = load_settings(db=db, units="km", env={"BACKSTRIDE_HOME": str(tmp_path)})
+    environ = dict(os.environ)
+    config = worker_config(
+        settings,
+        "127.0.0.1",
+        8123,
+        multi_user=True,
+        insecure_cookies=True,
+        allowed_hosts=["runs.example.org"],
+        proxy={"proxy_headers": True, "forwarded_allow_ips": "10.0.0.1"},
+    )
+    assert dict(os.environ) == environ
+    # What a spawned worker receives: the pickled config, whose factory builds the app from it.
+    received = pickle.loads(pickle.dumps(config))
+    assert received.factory and received.port == 8123
+    assert received.proxy_headers and received.forwarded_allow_ips == "10.0.0.1"
+    # Without a proxy named, forwarded headers are believed from nobody.
+    plain = worker_config(settings, "127.0.0.1", 8123, multi_user=True, insecure_cookies=True)
+    assert not plain.proxy_headers
+    web = received.app()
+    state = web.state.web
+    assert state.settings == settings and state.multi_user and state.secure_cookies is False
+    assert str(state.engine.url) == database_url(db)
+    state.engine.dispose()
+
+
+def test_two_workers_serve_the_database_given_on_the_command_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "served.sqlite")
+    engine = open_store(database_url(db))
+    save_run(engine, make_run(distance_m=5000.0))
+    engine.dispose()
+    port = _free_port()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "BACKSTRIDE_HOME": str(tmp_path / "home")}
+    cmd = [sys.executable, "-c", "from backstride.cli import main; main()"]
+    server = subprocess.Popen(
+        [*cmd, "serve", "--workers", "2", "--port", str(port), "--db", db, "--units", "km"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                runs = httpx.get(f"http://127.0.0.1:{port}/api/runs", timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.communicate()
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.3)
+        assert runs.status_code == 200
+        assert [r["distance_m"] for r in runs.json()["runs"]] == [5000.0]
+        page = httpx.get(f"http://127.0.0.1:{port}/runs", timeout=10)
+        assert page.status_code == 200 and "5.00 km" in page.text
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    assert "2 workers" in out
