@@ -2,22 +2,28 @@
 
 Each run is cut into segments of ``segment_m`` metres (100 m by default). A segment's exposure is the
 pain-free distance run in it: the whole segment before the onset, the part up to the onset in the
-segment where it starts (which holds the event), nothing after. Per segment: grade (altitude change
-over the whole segment / its length), pace (s/km), mean cadence (steps/min), and the net descent in
-the ``lookback_m`` (500 m) before the segment (m, >= 0).
+segment where it starts (which holds the event), nothing after. Per segment, from what was run
+**before the onset only**: grade (altitude change over the part of the segment run before the onset
+/ its length; at least :data:`MIN_GRADE_M` metres, reaching back before the segment when the onset
+came in its first metres), pace (s/km, the same stretch), mean cadence (steps/min, the samples of the
+exposed part), and the net descent in the ``lookback_m`` (500 m) before the segment
+(m, >= 0). Nothing after the onset enters: a descent that begins just after the pain started must
+not be counted as the terrain it started on.
 
 The model is piecewise exponential: a Poisson regression of onsets on segment covariates with
 log(exposure) as offset and a baseline rate per distance band (bands cut at quantiles of the onset
 distances, so the rising hazard over distance is not mistaken for terrain). ``exp(coef)`` is a rate
 ratio per km of running: "onsets are about 3x as likely per km on descents steeper than 4%".
 
-Only runs with an exact onset or pain-free runs enter (an onset known only between laps cannot be
-placed on the terrain; the caller passes those runs with ``onset_m`` NaN **and** leaves them out).
-Everything is vectorised over all runs at once (one concatenated array per stream column).
+Onsets known only to a lap (or not at all) are not dropped, which would select runs on their
+outcome: :func:`terrain_of_runs` draws them from the Turnbull curve on several completed data sets
+(:mod:`backstride.analysis.imputation`) and :func:`analyze_terrain` pools the rate ratios by Rubin's
+rules. Everything is vectorised over all runs at once (one concatenated array per stream column).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,12 +33,18 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from backstride.analysis.cox import ConvergenceError
+from backstride.analysis.imputation import N_IMPUTATIONS, impute_onsets, rubin
 from backstride.analysis.poisson import fit_poisson
 from backstride.analysis.results import Result, fmt_p, fmt_ratio
 
 FloatArray = NDArray[Any]
 _BIG = 1.0e7  # metres between runs on the concatenated distance axis (no run is 10,000 km)
 MIN_TERRAIN_EVENTS = 10
+#: Rounds of model-based imputation after the first one from the Turnbull curve (each refits the
+#: terrain model on the previous round's completed data sets; a data-augmentation scheme).
+MODEL_ROUNDS = 3
+#: A segment's grade and pace are measured over at least this many metres (all before the onset).
+MIN_GRADE_M = 10.0
 MIN_EVENTS_PER_LEVEL = 3
 
 
@@ -106,21 +118,24 @@ def segment_runs(
     k = np.arange(seg_run.size) - offsets[seg_run]
     start = k * segment_m
     seg_end = np.minimum(start + segment_m, stop[seg_run])
-    geo_end = np.maximum(np.minimum(start + segment_m, end[seg_run]), seg_end)
+    # the terrain of a segment: the part run before its exposure ends (never after the onset), at
+    # least MIN_GRADE_M long so that a few metres of altitude noise do not make a steep grade
+    geo_start = np.maximum(np.minimum(start, seg_end - MIN_GRADE_M), 0.0)
     event = is_event[seg_run] & (k == n_seg[seg_run] - 1)
     exposure = np.maximum(seg_end - start, 1.0)
 
     def at(values: FloatArray, where: FloatArray) -> FloatArray:
         return _interp_within(where + seg_run * _BIG, seg_run, key, run, values, n_runs)
 
-    length = np.maximum(geo_end - start, 1.0)
+    length = np.maximum(seg_end - geo_start, 1.0)
     alt_start = at(alt, start)
-    grade = (at(alt, geo_end) - alt_start) / length
+    grade = (at(alt, seg_end) - at(alt, geo_start)) / length
     descent_prev = np.maximum(at(alt, np.maximum(start - lookback_m, 0.0)) - alt_start, 0.0)
-    pace = (at(t, geo_end) - at(t, start)) / length * 1000.0
-    # samples -> segment rows for means (cadence, and speed where there is no time stream)
+    pace = (at(t, seg_end) - at(t, geo_start)) / length * 1000.0
+    # samples -> segment rows for means (cadence, and speed where there is no time stream), only
+    # samples up to the onset
     sample_k = np.floor(dist / segment_m).astype(np.intp)
-    in_seg = sample_k < n_seg[run]
+    in_seg = (sample_k < n_seg[run]) & (dist <= stop[run] + 1e-9)
     row = offsets[run[in_seg]] + sample_k[in_seg]
 
     def seg_mean(values: FloatArray) -> FloatArray:
@@ -203,6 +218,9 @@ class TerrainResult(Result):
     terms: list[RateRatio]
     bands_m: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The first data set's fit (band edges, coefficients, covariance, term names), for the
+    #: model-based imputation of :func:`terrain_of_runs`.
+    model: dict[str, Any] | None = field(default=None, repr=False, metadata={"json": False})
 
     def text_lines(self) -> list[str]:
         lines = [f"Terrain ({self.runs} runs, {self.events} onsets, {self.exposure_km:.0f} km pain-free):"]
@@ -217,9 +235,15 @@ def _sentence(term: TerrainTerm, rr: float, lo: float, hi: float, p: float) -> s
 
 
 def analyze_terrain(
-    segments: pd.DataFrame, terms: Sequence[TerrainTerm] = DEFAULT_TERMS, max_bands: int = 6
+    segments: pd.DataFrame | Sequence[pd.DataFrame],
+    terms: Sequence[TerrainTerm] = DEFAULT_TERMS,
+    max_bands: int = 6,
 ) -> TerrainResult:
-    """Piecewise-exponential model of onsets per km on the segment terms (see module doc)."""
+    """Piecewise-exponential model of onsets per km on the segment terms (see module doc). Given
+    several segment tables (completed data sets), each is fitted and the rate ratios are pooled by
+    Rubin's rules; the data checks use the first."""
+    sets = [segments] if isinstance(segments, pd.DataFrame) else list(segments)
+    segments = sets[0]
     events_all = segments["event"].to_numpy(bool)
     n_runs = int(segments["run"].nunique())
     total_events = int(events_all.sum())
@@ -250,34 +274,62 @@ def analyze_terrain(
             )
             continue
         usable.append(t)
-    seg = segments[ok]
-    e = events_all[ok]
-    mid = ((seg["start_m"] + seg["end_m"]) / 2).to_numpy(float)
-    onsets = seg["end_m"].to_numpy(float)[e]
-    n_bands = int(min(max_bands, max(1, e.sum() // 10)))
-    edges = (
-        np.unique(np.quantile(onsets, np.linspace(0, 1, n_bands + 1)[1:-1])) if n_bands > 1 else np.array([])
-    )
-    band = np.searchsorted(edges, mid, side="right")
-    x_band = (band[:, None] == np.arange(edges.size + 1)[None, :]).astype(float)
-    x_terms = np.column_stack([values[t.name][ok] for t in usable]) if usable else np.empty((e.size, 0))
-    x = np.hstack([x_band, x_terms])
-    names = [f"band{i}" for i in range(edges.size + 1)] + [t.name for t in usable]
-    try:
-        fit = fit_poisson(
-            x, e.astype(float), seg["exposure_m"].to_numpy(float), names, n_baseline=edges.size + 1
-        )
-    except ConvergenceError as exc:
-        result.notes.append(f"the terrain model could not be fitted ({exc})")
-        return result
-    result.bands_m = edges.tolist()
-    for j, t in enumerate(usable, start=edges.size + 1):
+    n_bands = int(min(max_bands, max(1, events_all[ok].sum() // 10)))
+    fits = []
+    first_x: np.ndarray | None = None
+    first_edges: np.ndarray | None = None
+    for one in sets:
+        vals = {t.name: term_values(one, t) for t in terms}
+        keep = np.all([np.isfinite(v) for v in vals.values()], axis=0)
+        seg = one[keep]
+        e = one["event"].to_numpy(bool)[keep]
+        # bands at the quantiles of this data set's onsets (each completed data set gets the whole
+        # procedure; only the terrain terms are pooled)
+        onsets = seg["end_m"].to_numpy(float)[e]
+        cuts = np.linspace(0, 1, n_bands + 1)[1:-1]
+        edges = np.unique(np.quantile(onsets, cuts)) if n_bands > 1 else np.array([])
+        mid = ((seg["start_m"] + seg["end_m"]) / 2).to_numpy(float)
+        band = np.searchsorted(edges, mid, side="right")
+        x_band = (band[:, None] == np.arange(edges.size + 1)[None, :]).astype(float)
+        x_terms = np.column_stack([vals[t.name][keep] for t in usable]) if usable else np.empty((e.size, 0))
+        x = np.hstack([x_band, x_terms])
+        names = [f"band{i}" for i in range(edges.size + 1)] + [t.name for t in usable]
+        try:
+            fit = fit_poisson(
+                x, e.astype(float), seg["exposure_m"].to_numpy(float), names, n_baseline=edges.size + 1
+            )
+        except ConvergenceError as exc:
+            result.notes.append(f"the terrain model could not be fitted ({exc})")
+            return result
+        if not np.all(np.isfinite(fit.ci_high)) or np.max(fit.se) > 50:
+            result.notes.append(
+                "the terrain model could not be fitted: the onsets fall on too few kinds of ground to "
+                "compare (for example none on the flat)"
+            )
+            return result
+        fits.append(fit)
+        if first_x is None:
+            first_x, first_edges = x, edges
+            info = (x * np.exp(np.log(seg["exposure_m"].to_numpy(float)) + x @ fit.coef)[:, None]).T @ x
+            result.model = {
+                "edges": edges,
+                "coef": fit.coef,
+                "cov": np.linalg.pinv(info),
+                "terms": [t.name for t in usable],
+            }
+    assert first_x is not None and first_edges is not None
+    seg0, e0 = segments[ok], events_all[ok]
+    result.bands_m = first_edges.tolist()
+    for i, t in enumerate(usable):
+        pooled = rubin([f.coef[-len(usable) + i] for f in fits], [f.se[-len(usable) + i] ** 2 for f in fits])
+        lo_log, hi_log = pooled.ci()
         rr, lo, hi = (
-            float(np.exp(fit.coef[j] * t.per)),
-            float(fit.ci_low[j] ** t.per),
-            float(fit.ci_high[j] ** t.per),
+            float(np.exp(pooled.estimate * t.per)),
+            float(np.exp(lo_log * t.per)),
+            float(np.exp(hi_log * t.per)),
         )
-        on = x[:, j] > 0.5
+        p = pooled.p_value
+        on = first_x[:, first_edges.size + 1 + i] > 0.5
         result.terms.append(
             RateRatio(
                 t.name,
@@ -286,11 +338,116 @@ def analyze_terrain(
                 rr,
                 lo,
                 hi,
-                float(fit.p_value[j]),
-                int(e[on].sum()) if t.binary else None,
-                float(seg["exposure_m"].to_numpy(float)[on].sum() / 1000) if t.binary else None,
-                _sentence(t, rr, lo, hi, float(fit.p_value[j])),
+                p,
+                int(e0[on].sum()) if t.binary else None,
+                float(seg0["exposure_m"].to_numpy(float)[on].sum() / 1000) if t.binary else None,
+                _sentence(t, rr, lo, hi, p),
             )
         )
     result.notes.append("associations between terrain and onsets in your runs, not proof of cause")
+    return result
+
+
+def _model_draws(
+    streams: Sequence[Mapping[str, np.ndarray]],
+    low: np.ndarray,
+    high: np.ndarray,
+    model: dict[str, Any],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """One onset per run inside ``[low, high]`` from the fitted piecewise-exponential model: the
+    segment by its chance of holding the first onset in the interval, the point inside it from the
+    truncated exponential. The coefficients are drawn from their approximate posterior (proper
+    imputation)."""
+    segs = segment_runs(streams, [None] * len(streams))
+    coef = rng.multivariate_normal(model["coef"], model["cov"])
+    edges = np.asarray(model["edges"], float)
+    by_name = {t.name: t for t in DEFAULT_TERMS}
+    run = segs["run"].to_numpy()
+    a = np.maximum(segs["start_m"].to_numpy(float), low[run])
+    b = np.minimum(segs["end_m"].to_numpy(float), high[run])
+    length = np.maximum(b - a, 0.0)
+    mid = (segs["start_m"] + segs["end_m"]).to_numpy(float) / 2
+    eta = coef[np.searchsorted(edges, mid, side="right")]
+    for i, name in enumerate(model["terms"]):
+        eta = eta + coef[edges.size + 1 + i] * np.nan_to_num(term_values(segs, by_name[name]))
+    rate = np.exp(np.minimum(eta, 5.0))
+    step = rate * length
+    cum = np.cumsum(step)
+    first = np.searchsorted(run, np.arange(len(streams)), side="left")
+    before = cum - step - np.concatenate(([0.0], cum))[first[run]]
+    weight = np.exp(-before) * -np.expm1(-step)
+    out = low + rng.random(low.size) * (high - low)
+    u = rng.random(len(segs))
+    for r in range(len(streams)):
+        rows = np.nonzero((run == r) & (length > 0))[0]
+        w = weight[rows]
+        if rows.size == 0 or not w.sum() > 0:
+            continue
+        j = rows[np.searchsorted(np.cumsum(w) / w.sum(), rng.random(), side="right").clip(0, rows.size - 1)]
+        lam = rate[j]
+        inside = -np.log1p(-u[j] * -np.expm1(-lam * length[j])) / lam
+        out[r] = a[j] + min(inside, length[j])
+    return out
+
+
+def terrain_of_runs(
+    runs: pd.DataFrame,
+    streams: Mapping[int, Mapping[str, np.ndarray]],
+    imputations: int = N_IMPUTATIONS,
+    seed: int = 0,
+) -> TerrainResult | None:
+    """The terrain model on the reported runs that have a distance stream (``runs``: the analysis
+    frame with ``activity_id``).
+
+    Onsets known only to an interval are imputed first from the Turnbull curve of all these runs,
+    which knows nothing of terrain (so alone it would pull a terrain effect towards none), then for
+    :data:`MODEL_ROUNDS` rounds from the terrain model fitted on the previous round's completed data
+    sets, so that an onset in a lap is more likely placed on the ground where onsets are more likely. The runs with a known onset or none are
+    segmented once."""
+    from backstride.analysis.survival import survival_columns
+
+    ids = runs["activity_id"].astype(int).to_numpy()
+    has = np.array(["distance" in streams.get(int(i), {}) for i in ids], dtype=bool)
+    if not has.any():
+        return None
+    chosen = runs[has]
+    left, right = survival_columns(chosen)
+    imputed = impute_onsets(left, right, imputations, seed)
+    ids = ids[has]
+    fixed = ~imputed.interval
+    onset = np.where(np.isfinite(right), left, np.nan)
+
+    def onsets(values: np.ndarray) -> list[float | None]:
+        return [None if math.isnan(v) else float(v) for v in values]
+
+    base = segment_runs([streams[int(i)] for i in ids[fixed]], onsets(onset[fixed]))
+    if imputed.m == 1:
+        return analyze_terrain(base, terms=DEFAULT_TERMS)
+    moving = [streams[int(i)] for i in ids[~fixed]]
+    offset = int(fixed.sum())
+
+    def completed(draws: list[np.ndarray]) -> list[pd.DataFrame]:
+        sets = []
+        for values in draws:
+            drawn = segment_runs(moving, onsets(values))
+            drawn["run"] += offset
+            sets.append(pd.concat([base, drawn], ignore_index=True))
+        return sets
+
+    result = analyze_terrain(completed([exits[~fixed] for exits in imputed.exits]))
+    rng = np.random.default_rng(seed + 1)
+    low, high = left[~fixed], right[~fixed]
+    for _ in range(MODEL_ROUNDS):
+        if result.model is None:
+            return result
+        model = result.model
+        result = analyze_terrain(
+            completed([_model_draws(moving, low, high, model, rng) for _ in range(imputed.m)])
+        )
+    result.notes.insert(
+        0,
+        f"{int(imputed.interval.sum())} onsets known only to a lap are placed by {imputed.m} draws "
+        "from the terrain model fitted on your runs, not dropped",
+    )
     return result

@@ -39,7 +39,7 @@ WESTSIDE: tuple[LiftDay, ...] = (
 EFFECTS: dict[str, float] = {
     "me_lower_48h": math.log(2.0),
     "glute_days_7d": math.log(0.85),
-    "spike": math.log(1.5),
+    "spike": math.log(2.0),  # while 10% past the longest run of the previous 30 days
     "weeks": math.log(0.99),
     "headphones": 0.0,
 }
