@@ -33,6 +33,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from backstride.analysis.cox import ConvergenceError
+from backstride.analysis.factors import benjamini_hochberg
 from backstride.analysis.imputation import N_IMPUTATIONS, impute_onsets, rubin
 from backstride.analysis.poisson import fit_poisson
 from backstride.analysis.results import Result, fmt_p, fmt_ratio
@@ -205,6 +206,7 @@ class RateRatio(Result):
     events_with: int | None = None
     exposure_km_with: float | None = None
     sentence: str = ""
+    q_value: float | None = None
 
     def text_lines(self) -> list[str]:
         return [self.sentence]
@@ -274,6 +276,13 @@ def analyze_terrain(
             )
             continue
         usable.append(t)
+    if not usable or events_all[ok].sum() < MIN_TERRAIN_EVENTS:
+        result.notes.append(
+            "not enough onsets on runs with an altitude record to relate them to the terrain"
+            if events_all[ok].sum() < MIN_TERRAIN_EVENTS
+            else "no terrain term has enough data yet"
+        )
+        return result
     n_bands = int(min(max_bands, max(1, events_all[ok].sum() // 10)))
     fits = []
     first_x: np.ndarray | None = None
@@ -344,6 +353,9 @@ def analyze_terrain(
                 _sentence(t, rr, lo, hi, p),
             )
         )
+    ok_terms = [r for r in result.terms if r.status == "ok"]
+    for rr_term, q in zip(ok_terms, benjamini_hochberg([r.p_value or 1.0 for r in ok_terms]), strict=True):
+        rr_term.q_value = q
     result.notes.append("associations between terrain and onsets in your runs, not proof of cause")
     return result
 
@@ -403,8 +415,8 @@ def terrain_of_runs(
     Onsets known only to an interval are imputed first from the Turnbull curve of all these runs,
     which knows nothing of terrain (so alone it would pull a terrain effect towards none), then for
     :data:`MODEL_ROUNDS` rounds from the terrain model fitted on the previous round's completed data
-    sets, so that an onset in a lap is more likely placed on the ground where onsets are more likely. The runs with a known onset or none are
-    segmented once."""
+    sets, so that an onset in a lap is more likely placed on the ground where onsets are more likely.
+    The runs with a known onset or none are segmented once."""
     from backstride.analysis.survival import survival_columns
 
     ids = runs["activity_id"].astype(int).to_numpy()

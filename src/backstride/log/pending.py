@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from backstride.errors import ValidationError
-from backstride.log.pain import get_pain, record_pain
+from backstride.log.pain import confirm_pain, get_pain, record_pain
 from backstride.store import log_schema as ls
 from backstride.store.activities import resolve_run
 from backstride.store.prefs import get_pref
@@ -104,6 +104,16 @@ def confirm_pain_free(
     return record_pain(conn, user_id, activity_id, status="none", source=_source(source))
 
 
+def confirm_run(conn: Connection, user_id: int, run: str | int, source: str = "manual") -> dict[str, Any]:
+    """One tap on a pending run: an unconfirmed draft is confirmed as it stands; an offered run is
+    recorded as pain-free (:func:`confirm_pain_free`). Returns the report."""
+    row = resolve_run(conn, user_id, run)
+    report = get_pain(conn, user_id, int(row["id"]))
+    if report is not None and not report["confirmed"]:
+        return confirm_pain(conn, user_id, int(row["id"]))
+    return confirm_pain_free(conn, user_id, int(row["id"]), source)
+
+
 def confirm_all_pain_free(conn: Connection, user_id: int, runs: Iterable[int] | None = None) -> list[int]:
     """Record every offered run (or those of ``runs`` that are offered) as pain-free; their ids."""
     offered = [c["activity_id"] for c in pain_free_candidates(conn, user_id)]
@@ -119,4 +129,10 @@ def _source(source: str) -> Any:
     return source
 
 
-__all__ = ["confirm_all_pain_free", "confirm_pain_free", "pain_free_candidates", "unconfirmed_drafts"]
+__all__ = [
+    "confirm_all_pain_free",
+    "confirm_pain_free",
+    "confirm_run",
+    "pain_free_candidates",
+    "unconfirmed_drafts",
+]
