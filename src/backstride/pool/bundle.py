@@ -2,7 +2,7 @@
 
 A bundle is one JSON file (readable, so a runner can see exactly what is shared)::
 
-    {"format": "backstride-pool-bundle", "version": 1,
+    {"format": "backstride-pool-bundle", "version": 2,
      "contributor_id": "<32 hex>", "revision": 3,
      "profile": {"age_band": "30-39", ...},
      "runs": {"week": [...], "distance_m": [...], ...},      # column-wise
@@ -36,7 +36,7 @@ from backstride.pool.schema import (
 )
 
 FORMAT = "backstride-pool-bundle"
-VERSION = 1
+VERSION = 2  # 2: runs carry onset_low_m/onset_high_m (an onset known only to a lap stays an interval)
 RUN_COLUMNS: tuple[str, ...] = tuple(f.name for f in RUN)
 
 
@@ -158,12 +158,21 @@ def validate(data: dict[str, Any]) -> list[str]:
 
 def _run_consistency(runs: dict[str, list[Any]]) -> list[str]:
     out = []
-    for i, (pain, onset, dist) in enumerate(
-        zip(runs["pain"], runs["onset_m"], runs["distance_m"], strict=True)
+    for i, (pain, onset, low, high, dist) in enumerate(
+        zip(
+            runs["pain"],
+            runs["onset_m"],
+            runs["onset_low_m"],
+            runs["onset_high_m"],
+            runs["distance_m"],
+            strict=True,
+        )
     ):
-        if pain and (onset is None or onset > dist):
-            out.append(f"runs[{i}]: a pain run needs an onset within its distance")
-        if not pain and onset is not None:
+        if pain and (low is None or high is None or not low <= high <= dist):
+            out.append(f"runs[{i}]: a pain run needs onset bounds within its distance (low <= high)")
+        elif pain and onset is not None and not (onset == low == high):
+            out.append(f"runs[{i}]: an exact onset has onset_low_m = onset_high_m = onset_m")
+        if not pain and (onset is not None or low is not None or high is not None):
             out.append(f"runs[{i}]: a pain-free run has no onset")
         if len(out) >= 3:
             break

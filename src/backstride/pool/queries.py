@@ -80,8 +80,12 @@ def current_profiles(t: PoolTables) -> ir.Table:
 
 
 def _run_time(runs: ir.Table) -> ir.IntegerValue:
-    """Metres to the onset, or the run's length when pain-free (censored)."""
-    return runs.pain.ifelse(runs.onset_m, runs.distance_m)
+    """Metres to the onset, or the run's length when pain-free (censored). An onset known only to an
+    interval (``onset_m`` null, kept as ``onset_low_m``-``onset_high_m`` in the bundle) enters this
+    binned life table at the interval's middle, to the 10 m grid: an approximation of the life table,
+    not of the data, which keep the interval."""
+    middle = ((runs.onset_low_m + runs.onset_high_m) / 20).round().cast("int64") * 10
+    return runs.pain.ifelse(runs.onset_m.coalesce(middle), runs.distance_m)
 
 
 def lifetable_cells(t: PoolTables, bin_m: int, max_bin: int, by: Sequence[str] = PROFILE_FIELDS) -> ir.Table:
@@ -159,7 +163,9 @@ def contributor_patterns(t: PoolTables, runs: ir.Table | None = None) -> ir.Tabl
     nolift = (r.lift_48h == False).fill_null(False).cast("int64")  # noqa: E712
     m = r.mutate(
         p=pain,
-        on=r.pain.ifelse(r.onset_m, 0).cast("int64"),
+        on=r.pain.ifelse(r.onset_m.coalesce(((r.onset_low_m + r.onset_high_m) / 20).round() * 10), 0).cast(
+            "int64"
+        ),
         h=hilly,
         hp=hilly * pain,
         f=flat,

@@ -56,6 +56,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("distance_m", pa.int32()),
             pa.field("pain", pa.bool_()),
             pa.field("onset_m", pa.int32()),
+            pa.field("onset_low_m", pa.int32()),
+            pa.field("onset_high_m", pa.int32()),
             pa.field("severity", pa.int32()),
             pa.field("descent_share", pa.float64()),
             pa.field("lift_48h", pa.bool_()),
