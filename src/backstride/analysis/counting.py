@@ -173,7 +173,8 @@ def _pool(batch: CoxBatch, models: slice, design: Design, n_runs: int, n_events:
     coef = batch.coef[models]
     var = np.diagonal(batch.cov[models], axis1=1, axis2=2)
     ph_stat = batch.ph_statistic[models]
-    pooled = [rubin(coef[:, j], var[:, j]) for j in range(k)]
+    complete_df = max(n_events - k, 1)  # small-sample t reference: onsets minus coefficients
+    pooled = [rubin(coef[:, j], var[:, j], complete_df) for j in range(k)]
     ph = np.array([combine_chi2(ph_stat[:, j]) for j in range(k)])
     return PooledFit(names, pooled, ph, n_runs, n_events)
 

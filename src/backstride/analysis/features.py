@@ -113,6 +113,7 @@ MODEL_FACTORS: tuple[Factor, ...] = (
         "continuous",
         1000.0,
         "back-loading lifting in the previous 48 h",
+        adjusted=False,  # it largely measures the max-effort days: offered on its own
     ),
 )
 

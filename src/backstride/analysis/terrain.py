@@ -43,7 +43,7 @@ _BIG = 1.0e7  # metres between runs on the concatenated distance axis (no run is
 MIN_TERRAIN_EVENTS = 10
 #: Rounds of model-based imputation after the first one from the Turnbull curve (each refits the
 #: terrain model on the previous round's completed data sets; a data-augmentation scheme).
-MODEL_ROUNDS = 3
+MODEL_ROUNDS = 2
 #: A segment's grade and pace are measured over at least this many metres (all before the onset).
 MIN_GRADE_M = 10.0
 MIN_EVENTS_PER_LEVEL = 3
@@ -361,17 +361,17 @@ def analyze_terrain(
 
 
 def _model_draws(
-    streams: Sequence[Mapping[str, np.ndarray]],
+    segs: pd.DataFrame,
     low: np.ndarray,
     high: np.ndarray,
     model: dict[str, Any],
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """One onset per run inside ``[low, high]`` from the fitted piecewise-exponential model: the
-    segment by its chance of holding the first onset in the interval, the point inside it from the
-    truncated exponential. The coefficients are drawn from their approximate posterior (proper
-    imputation)."""
-    segs = segment_runs(streams, [None] * len(streams))
+    """One onset per run inside ``[low, high]`` from the fitted piecewise-exponential model, given the
+    runs' segments as if pain-free (``segs``): the segment by its chance of holding the first onset in
+    the interval, the point inside it from the truncated exponential. The coefficients are drawn from
+    their approximate posterior (proper imputation)."""
+    n_runs = low.size
     coef = rng.multivariate_normal(model["coef"], model["cov"])
     edges = np.asarray(model["edges"], float)
     by_name = {t.name: t for t in DEFAULT_TERMS}
@@ -386,21 +386,23 @@ def _model_draws(
     rate = np.exp(np.minimum(eta, 5.0))
     step = rate * length
     cum = np.cumsum(step)
-    first = np.searchsorted(run, np.arange(len(streams)), side="left")
-    before = cum - step - np.concatenate(([0.0], cum))[first[run]]
+    first = np.searchsorted(run, np.arange(n_runs), side="left")
+    last = np.searchsorted(run, np.arange(n_runs), side="right")
+    start_cum = np.concatenate(([0.0], cum))
+    before = cum - step - start_cum[first[run]]
     weight = np.exp(-before) * -np.expm1(-step)
-    out = low + rng.random(low.size) * (high - low)
-    u = rng.random(len(segs))
-    for r in range(len(streams)):
-        rows = np.nonzero((run == r) & (length > 0))[0]
-        w = weight[rows]
-        if rows.size == 0 or not w.sum() > 0:
-            continue
-        j = rows[np.searchsorted(np.cumsum(w) / w.sum(), rng.random(), side="right").clip(0, rows.size - 1)]
-        lam = rate[j]
-        inside = -np.log1p(-u[j] * -np.expm1(-lam * length[j])) / lam
-        out[r] = a[j] + min(inside, length[j])
-    return out
+    # the segment: inverse CDF of the weights within each run (one uniform per run)
+    wcum = np.cumsum(weight)
+    wstart = np.concatenate(([0.0], wcum))
+    total = wstart[last] - wstart[first]
+    u = wstart[first] + rng.random(n_runs) * total
+    j = np.clip(np.searchsorted(wcum, u, side="right"), first, np.maximum(last - 1, first))
+    lam = rate[np.minimum(j, rate.size - 1)] if rate.size else np.ones(n_runs)
+    span = length[np.minimum(j, length.size - 1)] if length.size else np.zeros(n_runs)
+    inside = -np.log1p(-rng.random(n_runs) * -np.expm1(-lam * span)) / lam
+    drawn = (a[np.minimum(j, a.size - 1)] if a.size else low) + np.minimum(inside, span)
+    uniform = low + rng.random(n_runs) * (high - low)
+    return np.where((last > first) & (total > 0), drawn, uniform)
 
 
 def terrain_of_runs(
@@ -412,10 +414,12 @@ def terrain_of_runs(
     """The terrain model on the reported runs that have a distance stream (``runs``: the analysis
     frame with ``activity_id``).
 
-    Onsets known only to an interval are imputed first from the Turnbull curve of all these runs,
-    which knows nothing of terrain (so alone it would pull a terrain effect towards none), then for
-    :data:`MODEL_ROUNDS` rounds from the terrain model fitted on the previous round's completed data
-    sets, so that an onset in a lap is more likely placed on the ground where onsets are more likely.
+    Onsets known only to an interval are imputed from the terrain model itself, so that an onset in a
+    lap is more likely placed on the ground where onsets are more likely (draws from the Turnbull
+    curve alone know nothing of terrain and would pull a terrain effect towards none): a first model
+    from the runs whose onset is known (or, when they are too few, from completed data sets drawn
+    from the Turnbull curve), then :data:`MODEL_ROUNDS` rounds that each refit it on the previous
+    round's completed data sets.
     The runs with a known onset or none are segmented once."""
     from backstride.analysis.survival import survival_columns
 
@@ -437,25 +441,30 @@ def terrain_of_runs(
     if imputed.m == 1:
         return analyze_terrain(base, terms=DEFAULT_TERMS)
     moving = [streams[int(i)] for i in ids[~fixed]]
+    k = len(moving)
     offset = int(fixed.sum())
 
     def completed(draws: list[np.ndarray]) -> list[pd.DataFrame]:
-        sets = []
-        for values in draws:
-            drawn = segment_runs(moving, onsets(values))
-            drawn["run"] += offset
-            sets.append(pd.concat([base, drawn], ignore_index=True))
-        return sets
+        """All completed data sets' moving runs segmented in one call, then split per data set."""
+        drawn = segment_runs(moving * len(draws), onsets(np.concatenate(draws)))
+        which = drawn["run"].to_numpy() // k
+        drawn["run"] = drawn["run"] % k + offset
+        return [pd.concat([base, drawn[which == m]], ignore_index=True) for m in range(len(draws))]
 
-    result = analyze_terrain(completed([exits[~fixed] for exits in imputed.exits]))
+    # a first model: from the runs whose onset is known (or that were pain-free) when they allow one,
+    # else from completed data sets drawn from the Turnbull curve
+    result = analyze_terrain(base)
+    if result.model is None:
+        result = analyze_terrain(completed([exits[~fixed] for exits in imputed.exits]))
     rng = np.random.default_rng(seed + 1)
     low, high = left[~fixed], right[~fixed]
+    whole = segment_runs(moving, [None] * k)
     for _ in range(MODEL_ROUNDS):
         if result.model is None:
             return result
         model = result.model
         result = analyze_terrain(
-            completed([_model_draws(moving, low, high, model, rng) for _ in range(imputed.m)])
+            completed([_model_draws(whole, low, high, model, rng) for _ in range(imputed.m)])
         )
     result.notes.insert(
         0,

@@ -10,6 +10,11 @@ itself is log-normal around ``run_median_m``. A run that ends before T is pain-f
 at its length). Runs in the washout days are dropped, as the analysis does. The analysis then goes
 through the very same code as a real experiment (:func:`backstride.experiments.analysis.summarise`
 and :func:`backstride.experiments.verdict.decide`).
+
+``outcomes="field"`` draws the runs instead from the second, independent generator
+(:func:`backstride.simulate.field.experiment_outcomes`: Weibull onsets with runner and per-run
+frailty, pain-free runs often unlogged, onsets typed to 0.1 mi or known only to a lap), so the
+verdict thresholds are checked on data they were not tuned on.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class Setting:
     ratio: float = 1.0
     trend: float = 0.0
     error: str = "normal"
+    outcomes: str = "model"
 
 
 def _errors(rng: np.random.Generator, shape: tuple[int, ...], kind: str) -> np.ndarray:
@@ -69,13 +75,22 @@ def simulate_batch(setting: Setting, n: int, seed: int) -> tuple[Batch, Prior]:
     keep = day_in >= setting.washout_days
     total = periods * L
     t = (day + 0.5) / total - 0.5
-    eps = _errors(rng, (n, periods, k), setting.error)
-    log_t = math.log(setting.median_onset_m) + math.log(setting.ratio) * B + setting.trend * t
-    log_t = log_t + setting.sigma * eps
-    log_d = math.log(setting.run_median_m) + setting.run_sigma * rng.standard_normal((n, periods, k))
-    pain = log_t <= log_d
-    lo = np.where(pain, log_t, log_d).reshape(n, -1)
-    hi = np.where(pain, log_t, np.inf).reshape(n, -1)
+    logged = np.ones((n, periods, k), bool)
+    if setting.outcomes == "field":
+        from backstride.simulate.field import experiment_outcomes
+
+        lo3, hi3, logged, log_d = experiment_outcomes(
+            rng, B, setting.ratio, setting.median_onset_m, setting.run_median_m, setting.run_sigma
+        )
+        lo, hi = lo3.reshape(n, -1), hi3.reshape(n, -1)
+    else:
+        eps = _errors(rng, (n, periods, k), setting.error)
+        log_t = math.log(setting.median_onset_m) + math.log(setting.ratio) * B + setting.trend * t
+        log_t = log_t + setting.sigma * eps
+        log_d = math.log(setting.run_median_m) + setting.run_sigma * rng.standard_normal((n, periods, k))
+        pain = log_t <= log_d
+        lo = np.where(pain, log_t, log_d).reshape(n, -1)
+        hi = np.where(pain, log_t, np.inf).reshape(n, -1)
     cols = [np.ones_like(B), B]
     if P >= 4:
         cols.append(t)
@@ -86,7 +101,7 @@ def simulate_batch(setting: Setting, n: int, seed: int) -> tuple[Batch, Prior]:
         varies = np.nanmax(a_vals, axis=1) != np.nanmin(a_vals, axis=1)
         cols.append(np.repeat((carry * varies[:, None])[:, :, None], k, axis=2))
     X = np.stack([c.reshape(n, -1) for c in cols], axis=2)
-    mask = keep.reshape(n, -1)
+    mask = (keep & logged).reshape(n, -1)
     run_m = np.exp(np.where(mask, log_d.reshape(n, -1), np.nan))
     typical = np.nanmedian(run_m, axis=1)
     base = default_prior(OUTCOME_SPECS["onset"], X.shape[2])

@@ -20,6 +20,10 @@ the model the analysis assumes:
   onset (a draft the runner confirms or not), or a typed onset (to 0.1 mi: ties), or "during lap k"
   (interval), or "unknown" (somewhere in the run), or nothing; a few pain-free runs carry a stray
   lap press (a false draft when left unconfirmed).
+* **Terrain** (``terrain=True``): each runner runs one loop of short pitches (30-120 m, grades from
+  -8% to +8%) and the hazard is ``exp(descent_log_rr)`` times higher while on a descent steeper than
+  4%; the onset comes from the cumulative hazard along the route on a 5 m grid, and
+  :meth:`FieldRunners.streams` gives each run's distance, time and altitude.
 * **The "pain-free?" prompt**: with ``lap_is_pain`` on, a run with neither a report nor a lap press
   is offered for one-tap confirmation (:func:`backstride.log.pain.pain_free_candidates`); each runner
   answers a share ``answer`` of the offers, truthfully (``after_prompt``).
@@ -79,6 +83,67 @@ class FieldScenario:
     lifter_share: float = 0.7
     glute_start: tuple[float, float] = (0.2, 0.7)
     stationary: bool = False
+    terrain: bool = False
+    descent_log_rr: float = 0.0
+    pitch_m: tuple[float, float] = (30.0, 120.0)
+
+
+GRID_M = 5.0
+MAX_M = 40_000.0
+STEEP = -0.04
+
+
+@dataclass
+class Routes:
+    """Each runner's loop (altitude on a 5 m grid) and the cumulative baseline hazard along the
+    route (Weibull increments x the descent term), flattened with an offset per runner so that one
+    ``np.interp`` call inverts it for every runner at once."""
+
+    altitude: list[np.ndarray]
+    cumhaz: np.ndarray  # (R, K) on the grid 0, 5, ..., MAX_M
+    offset: float
+
+    def at(self, runner: np.ndarray, d: np.ndarray) -> np.ndarray:
+        """Cumulative baseline hazard of each runner at distance d (inf beyond the grid)."""
+        grid = np.arange(self.cumhaz.shape[1]) * GRID_M
+        x = np.minimum(d, grid[-1])
+        pos = x / GRID_M
+        i = np.minimum(np.floor(pos).astype(int), grid.size - 2)
+        frac = pos - i
+        h = self.cumhaz[runner, i] * (1 - frac) + self.cumhaz[runner, i + 1] * frac
+        return np.where(d > grid[-1], np.inf, h)
+
+    def inverse(self, runner: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """The distance where each runner's cumulative hazard reaches h (inf when it never does)."""
+        n, k = self.cumhaz.shape
+        keys = (self.cumhaz + np.arange(n)[:, None] * self.offset).ravel()
+        grid = np.tile(np.arange(k) * GRID_M, n)
+        top = self.cumhaz[runner, -1]
+        q = np.minimum(h, top) + runner * self.offset
+        return np.where(h > top, np.inf, np.interp(q, keys, grid))
+
+
+def _routes(sc: FieldScenario, rng: np.random.Generator, shape: np.ndarray, scale: np.ndarray) -> Routes:
+    n = shape.size
+    grid = np.arange(0.0, MAX_M + GRID_M / 2, GRID_M)
+    cum = np.zeros((n, grid.size))
+    alts = []
+    for r in range(n):
+        length = float(rng.uniform(1500, 4000))
+        cells = int(length / GRID_M)
+        grade = np.empty(cells)
+        pos = 0
+        while pos < cells:
+            span = int(rng.uniform(*sc.pitch_m) / GRID_M)
+            grade[pos : pos + span] = rng.choice([-0.08, -0.06, -0.02, 0.0, 0.0, 0.02, 0.06, 0.08])
+            pos += span
+        grade -= grade.mean()  # a loop: back where it started
+        alt = 50.0 + np.concatenate(([0.0], np.cumsum(grade * GRID_M)))[:cells]
+        alts.append(alt)
+        steep = np.resize(grade < STEEP, grid.size - 1)
+        base = np.diff((grid / scale[r]) ** shape[r])
+        cum[r, 1:] = np.cumsum(base * np.exp(sc.descent_log_rr * steep))
+    return Routes(alts, cum, float(cum[:, -1].max()) + 1.0)
 
 
 @dataclass
@@ -88,6 +153,20 @@ class FieldRunners:
     scenario: FieldScenario
     runs: pd.DataFrame
     runners: pd.DataFrame
+    routes: Routes | None = None
+    me_days: np.ndarray | None = None  # (R, D): a max-effort lower session that evening
+    de_days: np.ndarray | None = None  # (R, D): a dynamic-effort (speed) lower session that evening
+
+    def streams(self, row: int, step_m: float = GRID_M) -> dict[str, np.ndarray]:
+        """Distance, time (3 m/s) and altitude of one run (``row`` of :attr:`runs`); needs terrain."""
+        if self.routes is None:
+            raise ValueError("this scenario has no terrain")
+        run = self.runs.loc[row]
+        alt = self.routes.altitude[int(run["runner"])]
+        d = np.arange(0.0, float(run["distance_m"]) + step_m / 2, step_m)
+        loop = alt.size * GRID_M
+        altitude = np.interp(np.mod(d, loop), np.arange(alt.size) * GRID_M, alt, period=loop)
+        return {"distance": d, "t": d / 3.0, "altitude": altitude}
 
     def true_survival(self, runner: int, distance_m: np.ndarray) -> np.ndarray:
         """The mixture pain-free curve over this runner's runs, frailty integrated out (gamma:
@@ -95,9 +174,17 @@ class FieldRunners:
         d = np.atleast_1d(np.asarray(distance_m, dtype=float))
         r = self.runners.loc[runner]
         runs = self.runs[self.runs["runner"] == runner]
-        base = (d[None, :] / r["scale_m"]) ** r["shape"]
         thr = runs["spike_threshold_m"].to_numpy(float)[:, None]
-        at_thr = np.where(np.isfinite(thr), (np.minimum(thr, 1e12) / r["scale_m"]) ** r["shape"], np.inf)
+        if self.routes is None:
+            base = (d[None, :] / r["scale_m"]) ** r["shape"]
+            at_thr = np.where(np.isfinite(thr), (np.minimum(thr, 1e12) / r["scale_m"]) ** r["shape"], np.inf)
+        else:
+            who = np.full(d.size, runner)
+            base = self.routes.at(who, d)[None, :]
+            flat = np.minimum(thr[:, 0], 1e12)
+            at_thr = np.where(
+                np.isfinite(thr), self.routes.at(np.full(flat.size, runner), flat)[:, None], np.inf
+            )
         lift = math.exp(self.scenario.log_hr.get("spike", 0.0)) - 1.0
         cum = base + lift * np.maximum(base - at_thr, 0.0)
         h = np.exp(runs["eta"].to_numpy(float))[:, None] * cum
@@ -130,8 +217,10 @@ def _calendar(sc: FieldScenario, rng: np.random.Generator, n: int) -> tuple[np.n
     return runs & ~off, off
 
 
-def _lifting(sc: FieldScenario, rng: np.random.Generator, n: int, days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Max-effort lower days and back-loading tonnage per day (R x D)."""
+def _lifting(
+    sc: FieldScenario, rng: np.random.Generator, n: int, days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Max-effort lower days, dynamic-effort lower days and back-loading tonnage per day (R x D)."""
     lifter = rng.random(n) < sc.lifter_share
     me_weekday = rng.integers(0, 7, n)
     de_weekday = (me_weekday + rng.integers(2, 5, n)) % 7
@@ -141,7 +230,7 @@ def _lifting(sc: FieldScenario, rng: np.random.Generator, n: int, days: int) -> 
     de = lifter[:, None] & (weekday[None, :] == de_weekday[:, None]) & done
     tonnage = np.where(me, rng.lognormal(math.log(3000), 0.25, (n, days)), 0.0)
     tonnage += np.where(de, rng.lognormal(math.log(4500), 0.25, (n, days)), 0.0)
-    return me, tonnage
+    return me, de, tonnage
 
 
 def simulate_field(sc: FieldScenario, n_runners: int, seed: int) -> FieldRunners:
@@ -153,7 +242,7 @@ def simulate_field(sc: FieldScenario, n_runners: int, seed: int) -> FieldRunners
     typical = sc.typical_run_m * np.exp(sc.typical_sd_log * rng.standard_normal(n))
     growth = np.zeros(n) if sc.stationary else _between(rng, sc.progression, n)
     ran, _ = _calendar(sc, rng, n)
-    me_day, tonnage_day = _lifting(sc, rng, n, days)
+    me_day, de_day, tonnage_day = _lifting(sc, rng, n, days)
     glute_from = _between(rng, sc.glute_start, n) * days
     glute_p = np.where(np.arange(days)[None, :] >= glute_from[:, None], 0.6, 0.1)
     if sc.stationary:
@@ -187,6 +276,8 @@ def simulate_field(sc: FieldScenario, n_runners: int, seed: int) -> FieldRunners
     cut = rng.random((n, days)) < sc.cut_short
     cut_to = rng.uniform(sc.cut_to[0], sc.cut_to[1], (n, days))
     spike_hr = math.exp(sc.log_hr.get("spike", 0.0))
+    routes = _routes(sc, rng, shape, scale) if sc.terrain else None
+    everyone = np.arange(n)
     actual = np.zeros((n, days))
     onset = np.full((n, days), np.inf)
     longest = np.full((n, days), np.nan)
@@ -196,11 +287,14 @@ def simulate_field(sc: FieldScenario, n_runners: int, seed: int) -> FieldRunners
         l30 = np.where(best > 0, best, np.nan)
         longest[:, t] = l30
         thr = np.where(np.isfinite(l30), (1 + SPIKE_MARGIN) * l30, np.inf)
-        at_thr = np.where(np.isfinite(thr), (np.minimum(thr, 1e12) / scale) ** shape, np.inf)
+        if routes is None:
+            at_thr = np.where(np.isfinite(thr), (np.minimum(thr, 1e12) / scale) ** shape, np.inf)
+        else:
+            at_thr = routes.at(everyone, np.minimum(thr, 1e12))
         g = target[:, t]
         past = g > at_thr
         reached = np.where(past, at_thr + (g - np.where(past, at_thr, 0.0)) / spike_hr, g)
-        o = scale * reached ** (1 / shape)
+        o = scale * reached ** (1 / shape) if routes is None else routes.inverse(everyone, reached)
         plan = planned[:, t]
         pain = o < plan
         dist = np.where(pain & cut[:, t], o + (plan - o) * cut_to[:, t], plan)
@@ -241,7 +335,7 @@ def simulate_field(sc: FieldScenario, n_runners: int, seed: int) -> FieldRunners
         }
     )
     _reports(frame, runners, sc, rng)
-    return FieldRunners(sc, frame.reset_index(drop=True), runners)
+    return FieldRunners(sc, frame.reset_index(drop=True), runners, routes, me_day, de_day)
 
 
 def _reports(frame: pd.DataFrame, runners: pd.DataFrame, sc: FieldScenario, rng: np.random.Generator) -> None:
@@ -336,12 +430,63 @@ def analysis_frame(frame: pd.DataFrame, drafts: bool = False) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def experiment_outcomes(
+    rng: np.random.Generator,
+    is_b: np.ndarray,
+    ratio: float,
+    median_onset_m: float,
+    run_median_m: float,
+    run_sigma: float,
+    sc: FieldScenario | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of n-of-1 experiments from the field model, for :mod:`backstride.experiments.simulate`.
+
+    ``is_b`` (S x P x K): 1 on the runs in condition B. Each simulated runner (axis 0) gets a Weibull
+    shape, a scale such that the onset's median is about ``median_onset_m`` (times a runner frailty),
+    and a gamma frailty per run; B multiplies the pain-free distance by ``ratio``. Runs are
+    log-normal around ``run_median_m``; pain-free runs are logged with the runner's share (20-80%), a
+    painful one gets an exact onset (lap press), a typed onset to 0.1 mi, "during lap k" of 1-mile laps,
+    or "unknown". Returns ``lo``, ``hi`` (log metres; ``-inf``/``inf`` open), ``logged`` and the log
+    run lengths, each S x P x K."""
+    sc = sc or FieldScenario()
+    s = is_b.shape[0]
+    shape = _between(rng, sc.shape, s)[:, None, None]
+    theta = sc.run_frailty_var
+    frailty = rng.gamma(1 / theta, theta, is_b.shape) if theta > 0 else np.ones(is_b.shape)
+    e = rng.exponential(1.0, is_b.shape)
+    # the median of scale * (E / V)^(1/k) from the gamma-frailty survival curve,
+    # S(d) = (1 + theta (d/scale)^k)^(-1/theta) = 1/2
+    h_half = (2.0**theta - 1.0) / theta if theta > 0 else math.log(2.0)
+    runner = np.exp(sc.scale_sd_log * rng.standard_normal(s))[:, None, None]
+    scale = median_onset_m * runner / h_half ** (1 / shape)
+    onset = scale * (e / frailty) ** (1 / shape) * ratio**is_b
+    log_d = math.log(run_median_m) + run_sigma * rng.standard_normal(is_b.shape)
+    dist = np.exp(log_d)
+    pain = onset < dist
+    logged_free = rng.random(is_b.shape) < _between(rng, sc.logged_pain_free, s)[:, None, None]
+    u = rng.random(is_b.shape)
+    press = u < 0.5
+    typed = (u >= 0.5) & (u < 0.75)
+    interval = (u >= 0.75) & (u < 0.93)
+    typed_m = np.clip(np.round(onset / TENTH_MILE_M) * TENTH_MILE_M, TENTH_MILE_M, dist)
+    exact = np.where(typed, typed_m, onset)
+    k = np.floor(onset / MILE_M)
+    low = np.where(interval, k * MILE_M, np.where(press | typed, exact, 0.0))
+    high = np.where(interval, np.minimum((k + 1) * MILE_M, dist), np.where(press | typed, exact, dist))
+    with np.errstate(divide="ignore"):
+        lo = np.where(pain, np.log(low), log_d)
+    hi = np.where(pain, np.log(high), np.inf)
+    logged = pain | logged_free
+    return lo, hi, logged, log_d
+
+
 __all__ = [
     "REPORTS",
     "FieldRunners",
     "FieldScenario",
     "after_prompt",
     "analysis_frame",
+    "experiment_outcomes",
     "offered",
     "simulate_field",
 ]
