@@ -59,6 +59,7 @@ def null_results() -> Rejections:
     )
 
 
+@pytest.mark.xdist_group("primary-null")
 def test_each_factor_keeps_its_size(null_results: Rejections) -> None:
     assert null_results.runners == N_NULL
     assert all(null_results.n[k] >= 100 for k in null_results.names), null_results.n
@@ -66,6 +67,7 @@ def test_each_factor_keeps_its_size(null_results: Rejections) -> None:
     assert all(p > 0.05 for p in adjusted.values()), (null_results.table(), adjusted)
 
 
+@pytest.mark.xdist_group("primary-null")
 def test_no_true_effect_rarely_flagged(null_results: Rejections) -> None:
     flagged, n = null_results.flagged_runners, null_results.runners
     assert lower_bound(flagged, n) <= 0.05, flagged / n

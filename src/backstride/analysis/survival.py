@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -245,6 +246,11 @@ class PainFreeResult(Result):
     def beyond(self) -> bool:
         """Enough runs, but fewer than half reached an onset: the median lies beyond the data."""
         return self.enough and self.median_m is None and self.runs > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["beyond"] = self.beyond
+        return out
 
     def text_lines(self) -> list[str]:
         if not self.enough:
