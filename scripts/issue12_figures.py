@@ -185,7 +185,7 @@ def ties(n: int) -> None:
             try:
                 ef = fit_cox(t, e, a[:, None]).coef[0]
                 br = fit_cox(t, e, a[:, None], ties="breslow").coef[0]
-            except Exception:  # noqa: BLE001 - a separated sample is skipped
+            except Exception:
                 continue
             efron.append(ef)
             breslow.append(br)
@@ -221,7 +221,7 @@ def trend(src: Path) -> None:
 
 
 def terrain(src: Path, n: int) -> None:
-    from backstride.analysis.terrain import terrain_of_runs
+    from backstride.analysis.terrain_runs import terrain_of_runs
     from backstride.simulate.field import FieldScenario, after_prompt, analysis_frame, simulate_field
 
     print("== Fault 10 (and 2): terrain, short pitches, onsets 3x as likely per km on steep descents")
@@ -260,16 +260,17 @@ def terrain(src: Path, n: int) -> None:
         se = (np.log(e[:, 2]) - np.log(e[:, 1])) / 3.92
         w = 1 / se**2
         pooled = (w * e[:, 0]).sum() / w.sum()
-        cover = np.mean((e[:, 1] <= 3) & (3 <= e[:, 2]))
+        cover = np.mean((e[:, 1] <= 3) & (e[:, 2] >= 3))
         print(f"  {name}: pooled rate ratio {math.exp(pooled):.2f} (truth 3), CIs cover 3 in {cover:.0%} of {len(e)}")
 
 
 def size(n: int) -> None:
     sys.path.insert(0, str(ROOT))
-    from backstride.analysis.features import MODEL_FACTORS
-    from backstride.simulate import RUN_COVARIATES, simulate_runner, validation_scenario
     from tests.simulate.checks import collect
     from tests.simulate.test_field_validation import NULL
+
+    from backstride.analysis.features import MODEL_FACTORS
+    from backstride.simulate import RUN_COVARIATES, simulate_runner, validation_scenario
 
     print(f"== Size per factor (no true effect, {n} runners per generator; Holm-adjusted p of 'size > 5%')")
     primary = [f for f in MODEL_FACTORS if f.name in RUN_COVARIATES]

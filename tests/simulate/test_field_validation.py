@@ -30,7 +30,7 @@ from backstride.analysis.factors import FactorAnalysis, analyze_factors
 from backstride.analysis.features import MODEL_FACTORS, feature_table
 from backstride.analysis.findings import Findings, analyze_user
 from backstride.analysis.survival import pain_free_distance
-from backstride.analysis.terrain import terrain_of_runs
+from backstride.analysis.terrain_runs import terrain_of_runs
 from backstride.analysis.trend import Trend, period_trend
 from backstride.log.lifting_csv import import_lifting_csv
 from backstride.plan.from_analysis import plan_findings

@@ -29,8 +29,8 @@ from backstride.analysis.terrain import (
     TerrainTerm,
     analyze_terrain,
     segment_runs,
-    terrain_of_runs,
 )
+from backstride.analysis.terrain_runs import terrain_of_runs
 from backstride.analysis.trend import Trend, WindowResult, compare_periods, period_trend, rolling_pain_free
 
 __all__ = [

@@ -29,7 +29,8 @@ from backstride.analysis.features import MODEL_FACTORS, feature_table, reported_
 from backstride.analysis.features_terrain import Streams
 from backstride.analysis.results import Result, fmt_m, fmt_p, jsonable
 from backstride.analysis.survival import MIN_RUNS, Estimate, PainFreeResult, pain_free_distance
-from backstride.analysis.terrain import TerrainResult, terrain_of_runs
+from backstride.analysis.terrain import TerrainResult
+from backstride.analysis.terrain_runs import terrain_of_runs
 from backstride.analysis.trend import Trend, period_trend
 
 #: The default target: a 3-mile test run (metres).
