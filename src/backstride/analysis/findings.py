@@ -183,7 +183,7 @@ def _changes(table: pd.DataFrame) -> list[Change]:
 def _factors(runs: pd.DataFrame, cannot: list[str]) -> FactorAnalysis | None:
     logged = []
     for f in MODEL_FACTORS:
-        if runs[f.name].notna().any():
+        if runs[f.source].notna().any():
             logged.append(f)
         else:
             cannot.append(
