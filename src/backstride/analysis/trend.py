@@ -228,7 +228,7 @@ def period_trend(runs: pd.DataFrame, target_m: float | None = None, n_boot: int 
                 change is not None
                 and change.ci_low is not None
                 and change.ci_high is not None
-                and change.ci_high > change.ci_low
+                and round(change.ci_high * 100) > round(change.ci_low * 100)
             ):
                 sentence += (
                     f" (change {change.value:+.0%}, 95% CI {change.ci_low:+.0%} to {change.ci_high:+.0%})"
