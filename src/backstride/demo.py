@@ -8,7 +8,8 @@
 4. Into a fresh SQLite file: set the ``lap_is_pain`` preference, import the files through the real
    importers with the lap-button hook (drafts at the lap press), import the Strong CSV through the log,
    and log routines, body weight, shoes, run context and the remaining pain reports through the log API
-   ("none" for pain-free runs; an onset known only "during lap k" for the interval reports).
+   ("none" for pain-free runs; an onset known only "during lap k" for the interval reports); the
+   runner confirms each lap-button draft (unconfirmed drafts stay out of the analysis).
 5. Analyse (:func:`backstride.analysis.findings.analyze_user`), write the report, and compare the
    estimates with the truth in about ten lines.
 
@@ -46,7 +47,7 @@ from backstride.importing import ImportSummary, import_paths
 from backstride.log.body import record_weight
 from backstride.log.context import set_context
 from backstride.log.lifting_csv import import_lifting_csv
-from backstride.log.pain import onset_from_first_lap_hook, record_pain
+from backstride.log.pain import confirm_pain, onset_from_first_lap_hook, record_pain
 from backstride.log.routines import log_routine
 from backstride.log.shoes import add_shoe, set_run_shoe
 from backstride.plan.inputs import set_goal
@@ -181,6 +182,8 @@ def _log_everything(engine: Engine, runner: SimulatedRunner, csv_path: Path, ids
             set_context(conn, uid, aid, surface="road", headphones=bool(row.headphones))
             if row.report == "none":
                 record_pain(conn, uid, aid, status="none")
+            elif row.report == "lap":
+                confirm_pain(conn, uid, aid)
             elif row.report == "interval":
                 record_pain(
                     conn,

@@ -82,3 +82,64 @@ def test_per_scaling() -> None:
     ten = analyze_factors(runs, [Factor("noise", "x", "continuous", per=10.0)]).univariable[0]
     assert ten.hazard_ratio == pytest.approx(one.hazard_ratio**10)
     assert ten.p_value == pytest.approx(one.p_value)
+
+
+SPIKE = Factor(
+    "spike",
+    "past 110% of the longest run of the previous 30 days",
+    "past",
+    column="longest_30d_m",
+    margin=0.10,
+)
+
+
+def _spike_runs(seed: int, n: int, log_hr: float, cut_short: bool) -> pd.DataFrame:
+    """Runs whose hazard is exp(log_hr) times higher past 110% of a given longest run; painful runs
+    end soon after the onset when ``cut_short``."""
+    rng = np.random.default_rng(seed)
+    longest = rng.uniform(3000, 6000, n)
+    threshold = 1.1 * longest
+    planned = longest * rng.lognormal(0.0, 0.3, n)
+    h_thr = (threshold / 6000.0) ** 2
+    target = rng.exponential(1.0, n)
+    past = target > h_thr
+    reached = np.where(past, h_thr + (target - h_thr) / np.exp(log_hr), target)
+    onset = 6000.0 * np.sqrt(reached)
+    pain = onset < planned
+    length = np.where(pain & cut_short, onset + 100.0, planned)
+    return pd.DataFrame(
+        {
+            "distance_m": length,
+            "onset_m": np.where(pain, onset, np.nan),
+            "longest_30d_m": longest,
+            "spike": length / longest - 1.0,
+        }
+    )
+
+
+def test_spike_inside_the_run_recovers_the_truth_when_runs_are_cut_short() -> None:
+    """Issue 12, fault 1: coded from the final length, a harmful spike looks protective once painful
+    runs are cut short; coded inside the run it is recovered."""
+    runs = _spike_runs(5, 3000, np.log(2.0), cut_short=True)
+    inside = analyze_factors(runs, [SPIKE]).univariable[0]
+    assert inside.status == "ok" and inside.ci_low is not None and inside.ci_high is not None
+    assert inside.ci_low < 2.0 < inside.ci_high
+    final = analyze_factors(runs, [Factor("spike", "per 10% longer", "continuous", 0.1)]).univariable[0]
+    assert final.hazard_ratio is not None and final.hazard_ratio < 1.0  # the old coding: wrong way
+
+
+def test_spike_data_rule_counts_exposure_not_onsets() -> None:
+    runs = _spike_runs(6, 40, 0.0, cut_short=False)
+    runs["longest_30d_m"] *= 3  # nobody gets near the threshold
+    result = analyze_factors(runs, [SPIKE]).univariable[0]
+    assert result.status == "insufficient"
+    assert "too little running past 110% of the longest run" in result.sentence
+    assert "runs got there still pain-free" in result.sentence
+
+
+def test_a_layoff_is_not_a_safe_run() -> None:
+    runs = _spike_runs(7, 600, 0.0, cut_short=False)
+    runs.loc[:59, "longest_30d_m"] = np.nan  # 60 runs after a break
+    result = analyze_factors(runs, [SPIKE])
+    assert result.univariable[0].status == "ok"
+    assert any("after a break" in note for note in result.notes)

@@ -69,3 +69,16 @@ def test_rate_ratio_ci_coverage() -> None:
     low = stats.beta.ppf(0.005, hits, n - hits + 1) if hits > 0 else 0.0
     high = stats.beta.ppf(0.995, hits + 1, n - hits) if hits < n else 1.0
     assert low <= 0.95 <= high, hits / n
+
+
+def test_onset_segment_terrain_is_what_was_run_before_the_onset() -> None:
+    """Issue 12, fault 10: flat until the onset at 450 m, a 6% descent from 460 m on. The onset segment
+    (400-450 m) is flat: the descent just after the onset must not count (it gave a grade of -3%)."""
+    d = np.arange(0.0, 1001.0, 5.0)
+    alt = np.where(d < 460, 100.0, 100.0 - 0.06 * (d - 460))
+    cadence = np.where(d <= 450, 170.0, 150.0)
+    seg = segment_runs([{"distance": d, "altitude": alt, "t": d / 3.0, "cadence": cadence}], [450.0])
+    onset = seg[seg["event"]].iloc[0]
+    assert onset["start_m"] == 400.0 and onset["end_m"] == 450.0
+    assert onset["grade"] == pytest.approx(0.0, abs=1e-9)
+    assert onset["cadence"] == pytest.approx(170.0)  # no samples after the onset

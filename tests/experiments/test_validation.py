@@ -57,3 +57,20 @@ def test_carry_over_past_the_washout_hides_a_benefit_and_sizing_the_washout_rest
     assert clean >= 0.80
     assert hidden <= clean - 0.15  # the carry-over dilutes the contrast
     assert restored >= 0.80
+
+
+def test_verdict_thresholds_hold_on_the_field_generator() -> None:
+    """The verdict rule was tuned on the model above; on the second, independent generator (Weibull
+    onsets with runner and per-run frailty, pain-free runs often unlogged, onsets typed to 0.1 mi or
+    known only to a lap) a remedy with no effect is still called a benefit (or a harm) in at most 5%
+    of experiments, and the credible intervals still cover the truth. Power is lower there (the onset
+    varies far more from run to run): a true 50% longer distance is called a benefit far less often,
+    which the power helper has to say before the start."""
+    _, null = run_study(Setting(ratio=1.0, outcomes="field"), N, seed=404)
+    assert np.mean(np.array(null) == "benefit") <= 0.05
+    assert np.mean(np.array(null) == "harm") <= 0.05
+    summaries, verdicts = run_study(Setting(ratio=1.5, outcomes="field"), N, seed=505)
+    cover = np.mean((summaries.low <= math.log(1.5)) & (math.log(1.5) <= summaries.high))
+    assert 0.90 <= cover <= 0.98
+    power = np.mean(np.array(verdicts) == "benefit")
+    assert 0.15 <= power < 0.80  # detected often enough to matter, but far below the tuned 85%

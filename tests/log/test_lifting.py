@@ -191,3 +191,52 @@ def test_catalogue(title: str, loading: str, region: str) -> None:
 
 def test_catalogue_unknown() -> None:
     assert classify("Cossack Squat") is None
+
+
+def _days(engine: Engine) -> dict[date, bool]:
+    with engine.connect() as conn:
+        daily = daily_lifting(conn, 1)
+    return dict(zip(daily["date"], daily["max_effort_lower"], strict=True))
+
+
+def test_max_effort_by_title_as_lifters_name_their_days(engine: Engine) -> None:
+    """Most lifters log no RPE and tag nothing: a workout titled as a max-effort day counts."""
+    with engine.begin() as conn:
+        for day, name in enumerate(["Max Effort Lower", "ME Lower", "ME Upper", "Lower B", "max-effort"]):
+            sets = ["Bench Press (Barbell): 3x3@100kg"] if "Upper" in name else ["Leg Press: 3x10@150kg"]
+            add_session(conn, 1, started_at=datetime(2025, 2, 1 + day, 18), sets=sets, name=name)
+    marks = list(_days(engine).values())
+    assert marks == [True, True, False, False, True]  # "max-effort" alone: its lower-body sets count
+
+
+def test_max_effort_by_the_lifters_own_one_rep_max(engine: Engine) -> None:
+    """A lower-body set at 90% or more of the lift's best estimated one-rep max (Epley) counts, once the
+    lift has a history; speed work and dynamic-effort days never do."""
+    plan = [
+        ("Squat", ["Squat (Barbell): 5@140kg"]),  # e1RM 163: the first session has no history
+        ("Squat", ["Squat (Barbell): 3x5@120kg"]),  # 120 < 0.9 x 163
+        ("Squat", ["Squat (Barbell): 1@150kg"]),  # 150 >= 0.9 x 163 = 147
+        ("Speed squats", ["Squat (Barbell): 8x2@150kg"]),  # titled speed work
+        ("Squat", ["Speed Squat (Barbell): 8x2@150kg"]),  # a speed exercise
+        ("DE Lower", ["Squat (Barbell): 8x2@150kg"]),  # dynamic effort
+    ]
+    with engine.begin() as conn:
+        for day, (name, sets) in enumerate(plan):
+            add_session(conn, 1, started_at=datetime(2025, 3, 1 + day, 18), sets=sets, name=name)
+    assert list(_days(engine).values()) == [False, False, True, False, False, False]
+
+
+def test_lifting_with_no_max_effort_session_has_no_days_since(engine: Engine) -> None:
+    """Issue 12, fault 0: logged lifting with no max-effort session ended in an IndexError."""
+    import pandas as pd
+
+    from backstride.analysis.features_load import lifting_columns, lifting_sessions
+
+    with engine.begin() as conn:
+        add_session(conn, 1, started_at=datetime(2025, 2, 1, 18), sets=["Deadlift (Barbell): 3x5@100kg"])
+        sessions = lifting_sessions(session_sets(conn, 1))
+    runs = pd.Series(pd.to_datetime(["2025-02-02 07:00", "2025-02-10 07:00"]))
+    cols = lifting_columns(runs, sessions)
+    assert cols["me_lower_48h"].tolist() == [0.0, 0.0]
+    assert cols["days_since_max_effort_lower"].isna().all()
+    assert cols["back_tonnage_48h"].tolist() == [1500.0, 0.0]

@@ -52,7 +52,8 @@ def test_demo_plan_golden(demo: Demo) -> None:
     assert plan["status"] == "ok"
     assert [item["remedy"] for item in plan["items"]][: len(GOLDEN_TOP)] == GOLDEN_TOP
     triggers = {t["id"]: t["strength"] for item in plan["items"] for t in item["triggers"]}
-    # The two true effects of the demo runner reach the plan as findings from its own data.
+    # The two true effects of the demo runner reach the plan as findings from its own data, both
+    # surviving the correction for testing several factors or terrain terms (q <= 0.05).
     assert triggers.get("descent_effect") in ("strong", "moderate")
     assert triggers.get("max_effort_lifting") in ("strong", "moderate")
     lifting = next(i for i in plan["items"] if i["remedy"] == "reduce_max_effort_lower")

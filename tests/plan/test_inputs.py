@@ -31,8 +31,9 @@ TODAY = date(2025, 3, 20)
     ("lo", "hi", "q", "expected"),
     [
         (1.3, 2.5, 0.01, "strong"),
-        (1.3, 2.5, 0.10, "moderate"),
-        (0.8, 2.5, 0.10, "moderate"),
+        (1.3, 2.5, 0.04, "moderate"),
+        (1.3, 2.5, 0.10, "weak"),  # the raw interval excludes 1 but the finding fails the correction
+        (0.8, 2.5, 0.10, "weak"),
         (0.8, 2.5, 0.5, "weak"),
     ],
 )
@@ -48,6 +49,8 @@ def test_finding_from_factor() -> None:
     assert finding_from_factor("avg_cadence", 0.95, 0.91, 0.99, 0.02).kind == "low_step_rate"  # type: ignore[union-attr]
     assert finding_from_factor("moon_phase", 3.0, 2.0, 4.0, 0.001) is None
     assert finding_from_factor("max_effort_lower_48h", 1.5, 0.9, 2.4, 0.3).kind == "max_effort_lifting"  # type: ignore[union-attr]
+    unadjusted = finding_from_factor("max_effort_lower_48h", 1.8, 1.1, 2.9, 0.12)
+    assert unadjusted is not None and unadjusted.strength == "weak"
     with pytest.raises(ValueError):
         Finding("moon_phase", "strong", "x")
 

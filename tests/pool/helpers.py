@@ -42,6 +42,8 @@ def make_bundle(
             "distance_m": [int(d) for d in dist],
             "pain": [bool(p) for p in pain],
             "onset_m": [int(o) if p else None for o, p in zip(onset, pain, strict=True)],
+            "onset_low_m": [int(o) if p else None for o, p in zip(onset, pain, strict=True)],
+            "onset_high_m": [int(o) if p else None for o, p in zip(onset, pain, strict=True)],
             "severity": [4 if p else None for p in pain],
             "descent_share": [0.2 if h else 0.05 for h in hilly],
             "lift_48h": [bool(i % 4 == 0) for i in range(n)],

@@ -7,15 +7,17 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from backstride.config import database_url
 from backstride.errors import ValidationError
+from backstride.log.pain import record_pain
 from backstride.pool.bundle import Bundle, validate
 from backstride.pool.export import ProfileInput, export_bundle
 from backstride.pool.schema import SECTIONS, on_grid
 from backstride.store.engine import open_store
 from backstride.store.schema import LOCAL_USER_ID, activities, shoes
+from tests.log.helpers import save_run
 
 
 @pytest.fixture
@@ -158,3 +160,25 @@ def test_round_trip_keeps_the_hash(tmp_path: Path) -> None:
     bundle = make_bundle(np.random.default_rng(3))
     back = Bundle.read(bundle.write(tmp_path / "x.json"))
     assert back.hash == bundle.hash and back.content() == bundle.content()
+
+
+def test_an_onset_known_only_to_an_interval_stays_an_interval(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """Issue 12, fault 2: "unknown" on a 7,651 m run was exported as an exact onset at 3,830 m."""
+    from tests.log.helpers import make_run, runs_on_days
+
+    long_run = save_run(sqlite_engine, make_run(distance_m=7651.0, tag="long"))
+    others = runs_on_days(sqlite_engine, 3, distance_m=5000.0)
+    with sqlite_engine.begin() as conn:
+        record_pain(conn, LOCAL_USER_ID, long_run, onset="unknown", severity=5)
+        record_pain(conn, LOCAL_USER_ID, others[0], onset="1.5km", severity=3)
+        record_pain(conn, LOCAL_USER_ID, others[1], status="none")
+    bundle = export_bundle(sqlite_engine, LOCAL_USER_ID, tmp_path / "b.json", ProfileInput())
+    runs = bundle.runs
+    i = runs["distance_m"].index(7650)
+    assert runs["pain"][i] is True and runs["onset_m"][i] is None
+    assert (runs["onset_low_m"][i], runs["onset_high_m"][i]) == (0, 7650)
+    j = runs["onset_m"].index(1500)
+    assert runs["onset_low_m"][j] == runs["onset_high_m"][j] == 1500
+    free = runs["pain"].index(False)
+    assert runs["onset_low_m"][free] is None and runs["onset_high_m"][free] is None
+    assert validate(json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))) == []

@@ -52,6 +52,10 @@ def test_demo_report_is_self_contained_and_in_order(demo: DemoResult) -> None:
     assert "@media print" in html
     assert "no red flags open" in html  # the demo runner answered the screen with no flags
     assert "Back-extensor endurance" in html  # the plan section, from its findings
+    # runs with no report: how many, and what the headline would be if they were pain-free
+    gaps = doc.xpath("//*[@data-testid='logging-gaps']")
+    assert gaps and f"{demo.findings.unknown} runs have no pain report" in gaps[0].text_content()
+    assert "If the" in html and "runs with no report were pain-free: median" in html
 
 
 def test_report_on_an_empty_store_is_honest(tmp_path: Path) -> None:
@@ -63,6 +67,7 @@ def test_report_on_an_empty_store_is_honest(tmp_path: Path) -> None:
     _check_self_contained(html)
     assert _section_order(html) == list(SECTION_IDS)
     assert "Not enough data yet" in html
+    assert "Median pain-free distance: too few runs yet" in html and "95% CI" not in html
 
 
 def test_runners_like_you_appears_when_a_pool_is_configured(

@@ -150,10 +150,15 @@ def test_analysis_matches_the_library(local: Web) -> None:
     # The overview's window of the last 8 weeks ends today; the fixture run is years old.
     assert body["overview"]["status"] == "ok" and body["overview"]["now"]["runs"] == 0
     with engine.connect() as conn:
-        everything = pain_free_distance(
-            pain_reports(conn, LOCAL_USER_ID).rename(columns={"start_utc": "start"})
-        )
-    assert everything.median_m == pytest.approx(2000.0)
+        frame = pain_reports(conn, LOCAL_USER_ID).rename(columns={"start_utc": "start"})
+    # one run gives no pain-free distance (the minimum-data rule), not "95% CI 2.0-2.0 km"
+    assert body["findings"]["pain_free"]["enough"] is False
+    assert body["findings"]["pain_free"]["median_m"] is None and body["findings"]["pain_free"]["ci_m"] == [
+        None,
+        None,
+    ]
+    assert pain_free_distance(frame).median_m is None
+    assert pain_free_distance(frame, min_runs=1).median_m == pytest.approx(2000.0)
     assert local.get("/api/analysis?target=far").status_code == 422
 
 

@@ -13,15 +13,13 @@ from backstride.analysis.interval import Turnbull
 from backstride.analysis.poisson import PoissonFit, fit_poisson
 from backstride.analysis.results import Result
 from backstride.analysis.survival import (
+    MIN_RUNS,
     Estimate,
     KaplanMeier,
     LogRankResult,
     PainFreeResult,
-    WindowResult,
-    compare_periods,
     logrank_test,
     pain_free_distance,
-    rolling_pain_free,
     survival_columns,
 )
 from backstride.analysis.terrain import (
@@ -32,9 +30,12 @@ from backstride.analysis.terrain import (
     analyze_terrain,
     segment_runs,
 )
+from backstride.analysis.terrain_runs import terrain_of_runs
+from backstride.analysis.trend import Trend, WindowResult, compare_periods, period_trend, rolling_pain_free
 
 __all__ = [
     "DEFAULT_TERMS",
+    "MIN_RUNS",
     "ConvergenceError",
     "CoxFit",
     "Estimate",
@@ -49,6 +50,7 @@ __all__ = [
     "Result",
     "TerrainResult",
     "TerrainTerm",
+    "Trend",
     "Turnbull",
     "WindowResult",
     "analyze_factors",
@@ -60,7 +62,9 @@ __all__ = [
     "fit_poisson",
     "logrank_test",
     "pain_free_distance",
+    "period_trend",
     "rolling_pain_free",
     "segment_runs",
     "survival_columns",
+    "terrain_of_runs",
 ]

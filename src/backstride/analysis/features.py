@@ -33,7 +33,9 @@ Routines (NaN for every run when no routine was ever logged)
     warm_up: days with that category among the 7 calendar days before the run's day (0-7);
     ``warmup_before`` (0/1: a warm-up linked to the run or logged up to 2 h before it).
 Running load
-    ``spike``: distance / longest run of the 30 calendar days before - 1 (0 when none before);
+    ``longest_30d_m``: the longest run of the 30 calendar days before (m; NaN after a lay-off: no run
+    in those days); ``spike``: distance / ``longest_30d_m`` - 1 (NaN after a lay-off; describes the
+    finished run, see :data:`MODEL_FACTORS` for the model's factor);
     ``weekly_distance_change``: distance of the 7 days before / the 7 days before those - 1 (NaN when
     the earlier week is empty); ``distance_7d_m``; ``days_since_prev_run`` (days); ``runs_28d`` (runs on
     the 28 days before the run's day); ``weeks`` (weeks since the first run's day).
@@ -42,10 +44,13 @@ Pain (from :func:`backstride.log.pain.pain_reports`)
     never counted as pain-free); ``onset_m`` (exact onset, m; NaN when only an interval is known);
     ``onset_low_m``/``onset_high_m`` (the interval the onset lies in; equal to ``onset_m`` when exact;
     the high end is capped at the run's distance); ``severity`` (0-10); ``pain_source``;
-    ``pain_confirmed`` (a lap-button draft not yet confirmed is False but still used).
+    ``pain_confirmed`` (a lap-button draft not yet confirmed is False: the headline pain-free distance
+    leaves it out and shows it as a sensitivity line).
 
 Model factors (:data:`MODEL_FACTORS`) are columns defined exactly as :mod:`backstride.simulate.runner`
 defines its covariates, so a simulated runner's truth can be recovered after the trip through files.
+The ``spike`` factor is "past 110% of the longest run of the previous 30 days" at each distance inside
+the run (counting-process form, :mod:`backstride.analysis.counting`), never the run's final length.
 """
 
 from __future__ import annotations
@@ -71,6 +76,9 @@ from backstride.store.activities import list_activities
 
 #: A body-weight entry further than this from the run's day is not used (days).
 WEIGHT_WINDOW_DAYS = 60
+#: The single-run spike: more than this fraction past the longest run of the previous 30 days
+#: (Frandsen, BJSM 2025; the plan's spike rule uses the same 10%).
+SPIKE_MARGIN = 0.10
 
 #: The factors of the Cox models (the simulator's covariates, with their meaning in plain words).
 MODEL_FACTORS: tuple[Factor, ...] = (
@@ -90,13 +98,23 @@ MODEL_FACTORS: tuple[Factor, ...] = (
     ),
     Factor(
         "spike",
-        "for each 10% a run is longer than the longest run of the previous 30 days",
-        "continuous",
-        0.1,
+        f"past {1 + SPIKE_MARGIN:.0%} of the longest run of the previous 30 days",
+        "past",
+        1.0,
         "single-run spike",
+        column="longest_30d_m",
+        margin=SPIKE_MARGIN,
     ),
     Factor("weeks", "with each 4 weeks of training", "continuous", 4.0, "weeks of training"),
     Factor("headphones", "with headphones", "binary", 1.0, "headphones"),
+    Factor(
+        "back_tonnage_48h",
+        "with each extra 1,000 kg of back-loading lifting in the previous 48 h",
+        "continuous",
+        1000.0,
+        "back-loading lifting in the previous 48 h",
+        adjusted=False,  # it largely measures the max-effort days: offered on its own
+    ),
 )
 
 _SUMMARY = {
@@ -284,6 +302,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "warm_up_days_7d",
     "warmup_before",
     "spike",
+    "longest_30d_m",
     "weekly_distance_change",
     "distance_7d_m",
     "days_since_prev_run",
@@ -299,10 +318,14 @@ FEATURE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def reported_runs(table: pd.DataFrame) -> pd.DataFrame:
+def reported_runs(table: pd.DataFrame, drafts: bool = False) -> pd.DataFrame:
     """The runs with a pain report (pain or none): what the survival analysis may use, in the frame
-    shape :mod:`backstride.analysis.survival` expects (``start`` = the local start)."""
-    runs = table[table["pain_status"] != "unknown"].copy()
+    shape :mod:`backstride.analysis.survival` expects (``start`` = the local start). A lap-button draft
+    not yet confirmed is left out unless ``drafts`` (the headline counts confirmed reports only)."""
+    keep = table["pain_status"] != "unknown"
+    if not drafts:
+        keep &= table["pain_confirmed"].astype(object) != False  # noqa: E712
+    runs = table[keep].copy()
     runs = runs[runs["distance_m"].notna() & (runs["distance_m"] > 0)]
     runs["start"] = runs["start_local"]
     return runs.reset_index(drop=True)

@@ -7,7 +7,11 @@ All windows look strictly back from the run: an entry at the run's start or late
 Definitions follow :mod:`backstride.simulate.runner`, so a simulated runner's covariates are recovered
 exactly after the round trip through files and the log:
 
-* ``spike``: distance / longest run on the 30 calendar days before the run's day - 1 (0 when none);
+* ``longest_30d_m``: the longest run on the 30 calendar days before the run's day (NaN when there was
+  none: a lay-off); the ``spike`` factor of the models is "past 110% of it" at each distance inside
+  the run (:data:`backstride.analysis.features.MODEL_FACTORS`);
+* ``spike``: distance / ``longest_30d_m`` - 1 (NaN after a lay-off): a description of the finished
+  run, never a model factor (the run's length is decided after the pain starts);
 * ``me_lower_48h``: a max-effort lower session started in the 48 h before the run (0/1);
 * ``glute_days_7d``: days with a glute routine among the 7 calendar days before the run's day.
 """
@@ -18,8 +22,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from backstride.log.catalogue import LOWER_REGIONS
-from backstride.log.lifting import MAX_EFFORT_REPS, MAX_EFFORT_RPE
+from backstride.log.lifting import max_effort_sets
 from backstride.log.routines import CATEGORIES
 
 FloatArray = NDArray[np.float64]
@@ -50,13 +53,14 @@ def _window_sum(
 
 
 def running_load(start_local: pd.Series, distance_m: FloatArray) -> pd.DataFrame:
-    """``spike``, ``weekly_distance_change``, ``days_since_prev_run``, ``runs_28d``, ``weeks``,
-    ``distance_7d_m`` for runs in start order (distances in metres)."""
+    """``spike``, ``longest_30d_m``, ``weekly_distance_change``, ``days_since_prev_run``, ``runs_28d``,
+    ``weeks``, ``distance_7d_m`` for runs in start order (distances in metres)."""
     day = (pd.to_datetime(start_local).dt.normalize() - pd.Timestamp("1970-01-01")).dt.days.to_numpy()
     n = day.size
     if n == 0:
         cols = [
             "spike",
+            "longest_30d_m",
             "weekly_distance_change",
             "days_since_prev_run",
             "runs_28d",
@@ -75,7 +79,8 @@ def running_load(start_local: pd.Series, distance_m: FloatArray) -> pd.DataFrame
     padded = pd.Series(np.concatenate((np.zeros(1), longest_day)))
     # value at position idx (padded index shift of 1) = max over days idx-30 .. idx-1
     longest_30 = padded.rolling(30, min_periods=1).max().to_numpy()[idx]
-    spike = np.where(longest_30 > 0, dist / np.where(longest_30 > 0, longest_30, 1.0) - 1.0, 0.0)
+    longest_30 = np.where(longest_30 > 0, longest_30, np.nan)
+    spike = dist / longest_30 - 1.0
     cum_total = np.concatenate(([0.0], np.cumsum(total_day)))
     cum_count = np.concatenate(([0.0], np.cumsum(count_day)))
 
@@ -94,6 +99,7 @@ def running_load(start_local: pd.Series, distance_m: FloatArray) -> pd.DataFrame
     return pd.DataFrame(
         {
             "spike": spike,
+            "longest_30d_m": longest_30,
             "weekly_distance_change": change,
             "days_since_prev_run": since_prev,
             "runs_28d": before(cum_count, 28, 1),
@@ -106,7 +112,8 @@ def running_load(start_local: pd.Series, distance_m: FloatArray) -> pd.DataFrame
 def lifting_sessions(sets: pd.DataFrame) -> pd.DataFrame:
     """One row per lifting session from :func:`backstride.log.lifting.session_sets`: ``started_at``,
     ``back_tonnage_kg`` (kg x reps of working sets whose back loading is high), ``total_tonnage_kg``,
-    ``max_effort_lower`` (the same rule as :func:`backstride.log.lifting.daily_lifting`)."""
+    ``max_effort_lower`` (:func:`backstride.log.lifting.max_effort_sets`: tag, title, RPE, or 90% of
+    the lift's estimated one-rep max)."""
     if sets.empty:
         return pd.DataFrame(
             {
@@ -119,12 +126,10 @@ def lifting_sessions(sets: pd.DataFrame) -> pd.DataFrame:
     working = sets["set_type"] != "warmup"
     reps = sets["reps"].astype("float64")
     tonnage = sets["weight_kg"].astype("float64").fillna(0.0) * reps.fillna(0.0)
-    lower = working & sets["region"].isin(LOWER_REGIONS)
-    heavy = lower & (reps <= MAX_EFFORT_REPS) & (sets["rpe"].astype("float64") >= MAX_EFFORT_RPE)
     frame = sets.assign(
         back=tonnage.where(working & (sets["back_loading"] == "high"), 0.0),
         total=tonnage.where(working, 0.0),
-        me=(lower & (sets["effort"] == "max-effort")) | heavy,
+        me=max_effort_sets(sets),
     )
     out = frame.groupby("session_id", sort=False).agg(
         started_at=("started_at", "first"),
@@ -151,8 +156,11 @@ def lifting_columns(start_local: pd.Series, sessions: pd.DataFrame) -> pd.DataFr
         times, sessions["total_tonnage_kg"].to_numpy(float), at, 7 * 86_400_000_000_000
     )
     me_times = times[sessions["max_effort_lower"].to_numpy(bool)]
-    last = np.searchsorted(me_times, at, side="left") - 1
-    since = np.where(last >= 0, (at - me_times[np.maximum(last, 0)]) / 86_400e9, np.nan)
+    if me_times.size:
+        last = np.searchsorted(me_times, at, side="left") - 1
+        since = np.where(last >= 0, (at - me_times[np.maximum(last, 0)]) / 86_400e9, np.nan)
+    else:  # lifting is logged but no session counts as max effort: never before, not unknown
+        since = np.full(at.size, np.nan)
     out["days_since_max_effort_lower"] = since
     recent_me = _window_sum(me_times, np.ones(me_times.size), at, 48 * 3_600_000_000_000)
     out["me_lower_48h"] = (recent_me > 0).astype(float)

@@ -2,17 +2,22 @@
 
 From the store to answers: the feature table (:mod:`backstride.analysis.features`), the pain-free
 distance (Kaplan-Meier or Turnbull) with the chance of finishing the target pain-free, its trend
-(rolling windows and earlier vs later half by log-rank), the factors (Cox, univariable and adjusted,
-Benjamini-Hochberg), the terrain inside runs (piecewise exponential), what changed when, and what the
-data cannot tell yet. ``to_dict()`` is the stable ``backstride analyze --json`` shape; ``to_text()``
-the plain-words summary. Findings are associations with uncertainty, never diagnoses.
+(:mod:`backstride.analysis.trend`), the factors (Cox, univariable and adjusted, Benjamini-Hochberg),
+the terrain inside runs (piecewise exponential), what changed when, and what the data cannot tell
+yet. ``to_dict()`` is the stable ``backstride analyze --json`` shape; ``to_text()`` the plain-words
+summary. Findings are associations with uncertainty, never diagnoses.
+
+Which runs count: runs with a confirmed report (pain or pain-free). A lap-button draft the runner has
+not confirmed stays out (a stray press is not an onset), and a run with no report is unknown, not
+pain-free: runners log painful runs more often than good ones, so either choice would move the
+headline. Two sensitivity lines show how far: the estimate with the unconfirmed drafts counted, and
+the estimate if every run with no report was pain-free (:class:`Sensitivity`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -23,22 +28,13 @@ from backstride.analysis.factors import FactorAnalysis, FactorResult, analyze_fa
 from backstride.analysis.features import MODEL_FACTORS, feature_table, reported_runs
 from backstride.analysis.features_terrain import Streams
 from backstride.analysis.results import Result, fmt_m, fmt_p, jsonable
-from backstride.analysis.survival import (
-    KaplanMeier,
-    LogRankResult,
-    PainFreeResult,
-    WindowResult,
-    compare_periods,
-    pain_free_distance,
-    rolling_pain_free,
-    survival_columns,
-)
-from backstride.analysis.terrain import TerrainResult, analyze_terrain, segment_runs
+from backstride.analysis.survival import MIN_RUNS, Estimate, PainFreeResult, pain_free_distance
+from backstride.analysis.terrain import TerrainResult
+from backstride.analysis.terrain_runs import terrain_of_runs
+from backstride.analysis.trend import Trend, period_trend
 
 #: The default target: a 3-mile test run (metres).
 DEFAULT_TARGET_M = 4828.032
-#: Fewer reported runs than this: the findings say plainly that there is too little data.
-MIN_RUNS = 10
 #: The headline pain-free distance uses the runs of this many days before the last run ("now"); a
 #: long history mixes years of adaptation, and the trend shows the rest. With fewer than
 #: :data:`MIN_RUNS` runs in that window, all runs are used.
@@ -48,18 +44,39 @@ N_BOOT = 200
 
 
 @dataclass
-class Trend(Result):
-    """How the pain-free distance moved: rolling windows and earlier vs later half."""
+class Sensitivity(Result):
+    """The headline pain-free distance under another choice of runs (see the module docstring)."""
 
-    windows: list[WindowResult]
-    split: datetime | None
-    earlier_median_m: float | None
-    later_median_m: float | None
-    comparison: LogRankResult | None
-    sentence: str
+    label: str
+    runs: int
+    events: int
+    median_m: float | None
+    beyond: bool
+    longest_m: float | None
+    p_target: Estimate | None
+    enough: bool = True
 
     def text_lines(self) -> list[str]:
-        return [self.sentence]
+        if not self.enough:
+            return [f"{self.label}: too few runs for an estimate"]
+        median = f"beyond {fmt_m(self.longest_m)}" if self.beyond else fmt_m(self.median_m)
+        line = f"{self.label}: median {median} ({self.runs} runs, {self.events} onsets)"
+        if self.p_target is not None and self.p_target.value is not None:
+            line += f", chance of the target pain-free {self.p_target.value:.0%}"
+        return [line]
+
+    @classmethod
+    def of(cls, label: str, result: PainFreeResult) -> Sensitivity:
+        return cls(
+            label,
+            result.runs,
+            result.events,
+            result.median_m,
+            result.beyond,
+            result.longest_m,
+            result.p_target,
+            result.enough,
+        )
 
 
 @dataclass
@@ -89,7 +106,9 @@ class Findings(Result):
     terrain: TerrainResult | None
     changes: list[Change]
     cannot_tell: list[str]
-    table: pd.DataFrame = field(repr=False, metadata={"json": False})
+    drafts: int = 0
+    sensitivity: list[Sensitivity] = field(default_factory=list)
+    table: pd.DataFrame = field(repr=False, metadata={"json": False}, default_factory=pd.DataFrame)
     streams: dict[int, Streams] = field(repr=False, metadata={"json": False}, default_factory=dict)
 
     @property
@@ -99,7 +118,12 @@ class Findings(Result):
     def to_dict(self) -> dict[str, Any]:
         fa = self.factor_analysis
         return {
-            "runs": {"total": self.runs, "reported": self.reported, "unknown": self.unknown},
+            "runs": {
+                "total": self.runs,
+                "reported": self.reported,
+                "unknown": self.unknown,
+                "drafts": self.drafts,
+            },
             "enough_data": self.enough_data,
             "target_m": self.target_m,
             "pain_free": self.pain_free.to_dict(),
@@ -111,16 +135,20 @@ class Findings(Result):
             "terrain": None if self.terrain is None else self.terrain.to_dict(),
             "changes": [jsonable(c) for c in self.changes],
             "cannot_tell": list(self.cannot_tell),
+            "sensitivity": [x.to_dict() for x in self.sensitivity],
         }
 
     def text_lines(self) -> list[str]:
         lines = [f"{self.runs} runs, {self.reported} with a pain report ({self.unknown} without: left out)."]
+        if self.drafts:
+            lines.append(f"{self.drafts} lap-button drafts wait for your confirmation: left out until then.")
         if not self.enough_data:
             lines.append(
                 f"Not enough data yet: {self.reported} runs with a pain report; about {MIN_RUNS} are "
                 "needed for a first estimate. Log pain (or 'none') after each run."
             )
         lines += self.pain_free.text_lines()
+        lines += [f"- {x.to_text()}" for x in self.sensitivity]
         lines.append(f"Trend: {self.trend.sentence}")
         if self.factor_analysis is not None:
             lines += self.factor_analysis.text_lines()
@@ -131,32 +159,6 @@ class Findings(Result):
         lines.append("What the data cannot tell yet:")
         lines += [f"- {c}" for c in self.cannot_tell]
         return lines
-
-
-def _trend(runs: pd.DataFrame) -> Trend:
-    windows = rolling_pain_free(runs) if len(runs) else []
-    if len(runs) < 2 * MIN_RUNS:
-        return Trend(windows, None, None, None, None, "not enough runs yet to compare periods")
-    starts = pd.to_datetime(runs["start"]).sort_values()
-    split = starts.iloc[len(starts) // 2].to_pydatetime()
-    test = compare_periods(runs, split)
-    left, right = survival_columns(runs)
-    events = np.isfinite(right)
-    dist = np.where(events, (left + np.where(events, right, left)) / 2, left)
-    later = (pd.to_datetime(runs["start"]) >= pd.Timestamp(split)).to_numpy()
-    medians = [KaplanMeier().fit(dist[m], events[m]).median_m_ for m in (~later, later)]
-    way = ""
-    if medians[0] is not None and medians[1] is not None:
-        way = "longer" if medians[1] > medians[0] else "shorter"
-    sentence = (
-        f"before {split:%Y-%m-%d} the median pain-free distance was {fmt_m(medians[0])}, "
-        f"since then {fmt_m(medians[1])}"
-    )
-    if test.p_value < 0.05 and way:
-        sentence += f": {way} now (log-rank p = {fmt_p(test.p_value)})."
-    else:
-        sentence += f"; no clear change yet (log-rank p = {fmt_p(test.p_value)})."
-    return Trend(windows, split, medians[0], medians[1], test, sentence)
 
 
 def _changes(table: pd.DataFrame) -> list[Change]:
@@ -181,7 +183,7 @@ def _changes(table: pd.DataFrame) -> list[Change]:
 def _factors(runs: pd.DataFrame, cannot: list[str]) -> FactorAnalysis | None:
     logged = []
     for f in MODEL_FACTORS:
-        if runs[f.name].notna().any():
+        if runs[f.source].notna().any():
             logged.append(f)
         else:
             cannot.append(
@@ -192,24 +194,18 @@ def _factors(runs: pd.DataFrame, cannot: list[str]) -> FactorAnalysis | None:
     return analyze_factors(runs, logged)
 
 
-def _terrain(runs: pd.DataFrame, streams: dict[int, Streams]) -> TerrainResult | None:
-    usable = runs[(runs["pain_status"] == "none") | runs["onset_m"].notna()]
-    ids = [int(i) for i in usable["activity_id"] if "distance" in streams.get(int(i), {})]
-    if not ids:
-        return None
-    onsets = usable.set_index("activity_id").loc[ids, "onset_m"].to_numpy(float)
-    segments = segment_runs([streams[i] for i in ids], [None if math.isnan(o) else float(o) for o in onsets])
-    return analyze_terrain(segments)
-
-
 def _cannot_tell(findings: Findings, cannot: list[str]) -> list[str]:
     pf = findings.pain_free
     out = list(cannot)
     if findings.unknown:
-        out.append(
-            f"{findings.unknown} runs have no pain report; they are left out, not counted as pain-free."
-        )
-    if pf.median_m is None:
+        line = f"{findings.unknown} runs have no pain report; they are left out, not counted as pain-free."
+        unknown = next((x for x in findings.sensitivity if x.label.startswith("If the")), None)
+        if unknown is not None and unknown.enough:
+            line += " " + unknown.to_text() + "."
+        out.append(line)
+    if not pf.enough:
+        out.append(f"The pain-free distance: fewer than {MIN_RUNS} runs with a confirmed report so far.")
+    elif pf.median_m is None:
         out.append("The median pain-free distance: fewer than half of your runs have reached an onset yet.")
     elif pf.ci_m[1] is None:
         out.append("How long the pain-free distance could be at best: the upper end of its range is open.")
@@ -250,6 +246,23 @@ def analyze_user(
     return analyze_table(table, streams, user_id, target_m)
 
 
+def _sensitivity(table: pd.DataFrame, target: float, drafts: int, unknown: int) -> list[Sensitivity]:
+    out: list[Sensitivity] = []
+    if drafts:
+        with_drafts = reported_runs(table, drafts=True)
+        result = pain_free_distance(recent_runs(with_drafts), target_m=target, n_boot=N_BOOT)
+        out.append(Sensitivity.of(f"With the {drafts} unconfirmed lap-button drafts counted", result))
+    if unknown:
+        filled = table.copy()
+        missing = filled["pain_status"] == "unknown"
+        filled.loc[missing, "pain_status"] = "none"
+        filled.loc[missing, ["onset_m", "onset_low_m", "onset_high_m"]] = np.nan
+        filled.loc[missing, "pain_confirmed"] = True
+        result = pain_free_distance(recent_runs(reported_runs(filled)), target_m=target, n_boot=N_BOOT)
+        out.append(Sensitivity.of(f"If the {unknown} runs with no report were pain-free", result))
+    return out
+
+
 def analyze_table(
     table: pd.DataFrame, streams: dict[int, Streams], user_id: int, target_m: float | None = None
 ) -> Findings:
@@ -257,23 +270,31 @@ def analyze_table(
     target = DEFAULT_TARGET_M if target_m is None else float(target_m)
     runs = reported_runs(table) if not table.empty else pd.DataFrame()
     if runs.empty:
-        pain_free = PainFreeResult("kaplan-meier", 0, 0, 0, None, (None, None), target, None)
+        pain_free = PainFreeResult("kaplan-meier", 0, 0, 0, None, (None, None), target, None, enough=False)
     else:
         pain_free = pain_free_distance(recent_runs(runs), target_m=target, n_boot=N_BOOT)
     cannot: list[str] = []
     enough = len(runs) >= MIN_RUNS and pain_free.events > 0
-    trend = _trend(runs) if not runs.empty else Trend([], None, None, None, None, "no reported runs yet")
+    trend = (
+        period_trend(runs, target, n_boot=N_BOOT)
+        if not runs.empty
+        else Trend([], None, None, None, None, "no reported runs yet", target)
+    )
     factor_analysis = _factors(runs, cannot) if enough else None
-    terrain = _terrain(runs, streams) if enough else None
+    terrain = terrain_of_runs(runs, streams) if enough else None
     if not enough:
         cannot.append(
             f"Almost everything: {len(runs)} runs with a pain report and {pain_free.events} onsets so far."
         )
+    unknown = int((table["pain_status"] == "unknown").sum()) if not table.empty else 0
+    drafts = 0
+    if not table.empty:
+        drafts = int(((table["pain_status"] != "unknown") & (table["pain_confirmed"] == False)).sum())  # noqa: E712
     findings = Findings(
         user_id=user_id,
         runs=len(table),
         reported=len(runs),
-        unknown=int((table["pain_status"] == "unknown").sum()) if not table.empty else 0,
+        unknown=unknown,
         target_m=target,
         enough_data=enough,
         pain_free=pain_free,
@@ -282,6 +303,8 @@ def analyze_table(
         terrain=terrain,
         changes=_changes(table) if not table.empty else [],
         cannot_tell=[],
+        drafts=drafts,
+        sensitivity=_sensitivity(table, target, drafts, unknown) if not table.empty else [],
         table=table,
         streams=streams,
     )

@@ -136,6 +136,7 @@ def _em_batch(
         sparse.csr_matrix((ones, (rows, first)), shape=(n_obs, m + 1))
         - sparse.csr_matrix((ones, (rows, last)), shape=(n_obs, m + 1))
     ).tocsr()
+    scatter_t = scatter.T.tocsr()  # transposed once, not at every step
 
     def step(mass: FloatArray, w_rows: FloatArray, totals: FloatArray) -> tuple[FloatArray, FloatArray]:
         cum = np.concatenate((np.zeros((mass.shape[0], 1)), np.cumsum(mass, axis=1)), axis=1)
@@ -145,7 +146,7 @@ def _em_batch(
         w = np.where(pos, w_rows / safe, 0.0)
         loglik = np.sum(w_rows * np.log(safe), axis=1)
         loglik[np.any((w_rows > 0) & ~pos, axis=1)] = -np.inf
-        diff = np.asarray(scatter.T @ w.T).T
+        diff = np.asarray(scatter_t @ w.T).T
         new = np.maximum(mass * np.cumsum(diff, axis=1)[:, :m] / totals[:, None], 0.0)
         return new / new.sum(axis=1, keepdims=True), loglik
 

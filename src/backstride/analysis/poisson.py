@@ -85,12 +85,14 @@ def fit_poisson(
     cov = np.linalg.inv((xm * mu[:, None]).T @ xm + ridge * np.eye(k))
     se = np.sqrt(np.diag(cov))
     zq = float(stats.norm.ppf(1 - alpha / 2))
+    with np.errstate(over="ignore"):  # a separated term: an infinite upper bound, checked by callers
+        low, high = np.exp(beta - zq * se), np.exp(beta + zq * se)
     return PoissonFit(
         names=names,
         coef=beta,
         se=se,
         p_value=2 * stats.norm.sf(np.abs(beta / se)),
-        ci_low=np.exp(beta - zq * se),
-        ci_high=np.exp(beta + zq * se),
+        ci_low=low,
+        ci_high=high,
         log_likelihood=ll,
     )

@@ -15,6 +15,13 @@ Conventions (the same as lifelines, against which the tests check every number):
   ``median_survival_times(km.confidence_interval_)`` computes). An end that the data do not reach
   is ``None``: "not estimable yet".
 
+Minimum-data rule: a pain-free distance (median, CI, chance of the target) is given only from
+:data:`MIN_RUNS` (10) reported runs on; below that the result says so (``enough`` false) and carries
+no numbers, wherever it is shown (one run once gave "95% CI 0.40-0.40 mi").
+
+Onsets known only to a lap: the curve is the Turnbull NPMLE (:mod:`backstride.analysis.interval`);
+how it moves over time is in :mod:`backstride.analysis.trend`.
+
 Input runs frame (metres): ``distance_m`` (run length), ``onset_m`` (exact onset or NaN), optionally
 ``onset_low_m``/``onset_high_m`` (the onset lies in this lap) and ``start`` (datetime, for windows).
 """
@@ -23,7 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +42,8 @@ from backstride.analysis.results import Result, fmt_m, fmt_p
 FloatArray = NDArray[np.float64]
 
 Z95 = float(stats.norm.ppf(0.975))
+#: Fewer reported runs than this: no pain-free distance is given, only "too few runs".
+MIN_RUNS = 10
 
 
 @dataclass
@@ -230,8 +239,34 @@ class PainFreeResult(Result):
     p_target: Estimate | None = None
     curve_m: list[float] = field(default_factory=list)
     curve_survival: list[float] = field(default_factory=list)
+    enough: bool = True
+    longest_m: float | None = None
+
+    @property
+    def beyond(self) -> bool:
+        """Enough runs, but fewer than half reached an onset: the median lies beyond the data."""
+        return self.enough and self.median_m is None and self.runs > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["beyond"] = self.beyond
+        return out
 
     def text_lines(self) -> list[str]:
+        if not self.enough:
+            return [
+                f"Pain-free distance: too few runs yet ({self.runs} with a pain report; "
+                f"{MIN_RUNS} are needed for an estimate)"
+            ]
+        if self.beyond:
+            lines = [
+                f"Pain-free distance ({self.method}, {self.runs} runs, {self.events} with an onset): "
+                f"fewer than half of the runs reached an onset, so the median lies beyond "
+                f"{fmt_m(self.longest_m)}"
+            ]
+            if self.target_m is not None and self.p_target is not None:
+                lines.append(f"Chance of {fmt_m(self.target_m)} pain-free: {self.p_target.to_text()}")
+            return lines
         lo, hi = self.ci_m
         ci = f"95% CI {fmt_m(lo) if lo is not None else '?'} to {fmt_m(hi) if hi is not None else '?'}"
         lines = [
@@ -244,20 +279,36 @@ class PainFreeResult(Result):
 
 
 def pain_free_distance(
-    runs: pd.DataFrame, target_m: float | None = None, n_boot: int = 200, seed: int = 0
+    runs: pd.DataFrame,
+    target_m: float | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    min_runs: int = MIN_RUNS,
 ) -> PainFreeResult:
     """Median pain-free distance (95% CI) and the chance of reaching ``target_m`` pain-free.
 
     Uses Kaplan-Meier when every onset is exact, and the Turnbull NPMLE (with a seeded bootstrap
-    for the CIs) when some onsets are known only between two laps.
+    for the CIs) when some onsets are known only between two laps. With fewer than ``min_runs``
+    runs the result carries no numbers (``enough`` false).
     """
     from backstride.analysis.interval import Turnbull
 
     left, right = survival_columns(runs)
     events = np.isfinite(right)
     interval = int(np.sum(events & (right > left)))
-    if left.size == 0:
-        return PainFreeResult("kaplan-meier", 0, 0, 0, None, (None, None), target_m, None)
+    if left.size == 0 or left.size < min_runs:
+        return PainFreeResult(
+            "kaplan-meier",
+            int(left.size),
+            int(events.sum()),
+            interval,
+            None,
+            (None, None),
+            target_m,
+            None,
+            enough=False,
+        )
+    longest = float(np.max(np.where(events, right, left)))
     if interval == 0:
         km = KaplanMeier().fit(left, events)
         p_target = km.prob_pain_free(target_m) if target_m is not None else None
@@ -272,6 +323,7 @@ def pain_free_distance(
             p_target,
             km.timeline_.tolist(),
             km.survival_.tolist(),
+            longest_m=longest,
         )
     tb = Turnbull().fit(left, right)
     boot = tb.bootstrap(n_boot=n_boot, seed=seed, target_m=target_m)
@@ -290,72 +342,5 @@ def pain_free_distance(
         p_target,
         tb.right_.tolist(),
         tb.survival_.tolist(),
+        longest_m=longest,
     )
-
-
-@dataclass
-class WindowResult(Result):
-    """The pain-free distance over one time window (rolling windows show adaptation)."""
-
-    start: datetime
-    end: datetime
-    runs: int
-    events: int
-    median_m: float | None
-    ci_m: tuple[float | None, float | None]
-
-    def text_lines(self) -> list[str]:
-        return [
-            f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}: {self.runs} runs, {self.events} onsets, "
-            f"median {fmt_m(self.median_m)}"
-        ]
-
-
-def rolling_pain_free(
-    runs: pd.DataFrame, window_days: int = 56, step_days: int = 7, min_runs: int = 5
-) -> list[WindowResult]:
-    """Kaplan-Meier median over windows of ``window_days`` ending every ``step_days`` (exact onsets;
-    interval onsets enter at their midpoint here, which is fine for a trend line). Windows with fewer
-    than ``min_runs`` runs are left out."""
-    if runs.empty:
-        return []
-    left, right = survival_columns(runs)
-    events = np.isfinite(right)
-    dist = np.where(events, (left + np.where(events, right, left)) / 2, left)
-    starts = pd.to_datetime(runs["start"]).to_numpy("datetime64[s]")
-    order = np.argsort(starts, kind="stable")
-    starts, dist, events = starts[order], dist[order], events[order]
-    first, last = starts[0], starts[-1]
-    window = np.timedelta64(window_days, "D")
-    step = np.timedelta64(step_days, "D")
-    ends = np.arange(first + window, last + step, step)
-    if ends.size == 0:
-        ends = np.array([last + np.timedelta64(1, "s")])
-    lo_idx = np.searchsorted(starts, ends - window, side="left")
-    hi_idx = np.searchsorted(starts, ends, side="left")
-    out: list[WindowResult] = []
-    for lo, hi, end in zip(lo_idx, hi_idx, ends, strict=True):
-        if hi - lo < min_runs:
-            continue
-        km = KaplanMeier().fit(dist[lo:hi], events[lo:hi])
-        end_dt = end.astype("datetime64[s]").astype(datetime)
-        out.append(
-            WindowResult(
-                end_dt - timedelta(days=window_days),
-                end_dt,
-                km.n_runs_,
-                km.n_events_,
-                km.median_m_,
-                km.median_ci_m_,
-            )
-        )
-    return out
-
-
-def compare_periods(runs: pd.DataFrame, split: datetime) -> LogRankResult:
-    """Log-rank test of runs before ``split`` against runs from ``split`` on (midpoints for intervals)."""
-    left, right = survival_columns(runs)
-    events = np.isfinite(right)
-    dist = np.where(events, (left + np.where(events, right, left)) / 2, left)
-    before = (pd.to_datetime(runs["start"]) < pd.Timestamp(split)).to_numpy()
-    return logrank_test(dist[before], events[before], dist[~before], events[~before])

@@ -2,18 +2,23 @@
 
 Each run is cut into segments of ``segment_m`` metres (100 m by default). A segment's exposure is the
 pain-free distance run in it: the whole segment before the onset, the part up to the onset in the
-segment where it starts (which holds the event), nothing after. Per segment: grade (altitude change
-over the whole segment / its length), pace (s/km), mean cadence (steps/min), and the net descent in
-the ``lookback_m`` (500 m) before the segment (m, >= 0).
+segment where it starts (which holds the event), nothing after. Per segment, from what was run
+**before the onset only**: grade (altitude change over the part of the segment run before the onset
+/ its length; at least :data:`MIN_GRADE_M` metres, reaching back before the segment when the onset
+came in its first metres), pace (s/km, the same stretch), mean cadence (steps/min, the samples of the
+exposed part), and the net descent in the ``lookback_m`` (500 m) before the segment
+(m, >= 0). Nothing after the onset enters: a descent that begins just after the pain started must
+not be counted as the terrain it started on.
 
 The model is piecewise exponential: a Poisson regression of onsets on segment covariates with
 log(exposure) as offset and a baseline rate per distance band (bands cut at quantiles of the onset
 distances, so the rising hazard over distance is not mistaken for terrain). ``exp(coef)`` is a rate
 ratio per km of running: "onsets are about 3x as likely per km on descents steeper than 4%".
 
-Only runs with an exact onset or pain-free runs enter (an onset known only between laps cannot be
-placed on the terrain; the caller passes those runs with ``onset_m`` NaN **and** leaves them out).
-Everything is vectorised over all runs at once (one concatenated array per stream column).
+Onsets known only to a lap (or not at all) are not dropped, which would select runs on their
+outcome: :func:`backstride.analysis.terrain_runs.terrain_of_runs` draws them on several completed
+data sets and :func:`analyze_terrain` pools the rate ratios by Rubin's rules. Everything is
+vectorised over all runs at once (one concatenated array per stream column).
 """
 
 from __future__ import annotations
@@ -27,12 +32,16 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from backstride.analysis.cox import ConvergenceError
+from backstride.analysis.factors import benjamini_hochberg
+from backstride.analysis.imputation import rubin
 from backstride.analysis.poisson import fit_poisson
 from backstride.analysis.results import Result, fmt_p, fmt_ratio, fmt_ratio_range
 
 FloatArray = NDArray[Any]
 _BIG = 1.0e7  # metres between runs on the concatenated distance axis (no run is 10,000 km)
 MIN_TERRAIN_EVENTS = 10
+#: A segment's grade and pace are measured over at least this many metres (all before the onset).
+MIN_GRADE_M = 10.0
 MIN_EVENTS_PER_LEVEL = 3
 
 
@@ -106,21 +115,24 @@ def segment_runs(
     k = np.arange(seg_run.size) - offsets[seg_run]
     start = k * segment_m
     seg_end = np.minimum(start + segment_m, stop[seg_run])
-    geo_end = np.maximum(np.minimum(start + segment_m, end[seg_run]), seg_end)
+    # the terrain of a segment: the part run before its exposure ends (never after the onset), at
+    # least MIN_GRADE_M long so that a few metres of altitude noise do not make a steep grade
+    geo_start = np.maximum(np.minimum(start, seg_end - MIN_GRADE_M), 0.0)
     event = is_event[seg_run] & (k == n_seg[seg_run] - 1)
     exposure = np.maximum(seg_end - start, 1.0)
 
     def at(values: FloatArray, where: FloatArray) -> FloatArray:
         return _interp_within(where + seg_run * _BIG, seg_run, key, run, values, n_runs)
 
-    length = np.maximum(geo_end - start, 1.0)
+    length = np.maximum(seg_end - geo_start, 1.0)
     alt_start = at(alt, start)
-    grade = (at(alt, geo_end) - alt_start) / length
+    grade = (at(alt, seg_end) - at(alt, geo_start)) / length
     descent_prev = np.maximum(at(alt, np.maximum(start - lookback_m, 0.0)) - alt_start, 0.0)
-    pace = (at(t, geo_end) - at(t, start)) / length * 1000.0
-    # samples -> segment rows for means (cadence, and speed where there is no time stream)
+    pace = (at(t, seg_end) - at(t, geo_start)) / length * 1000.0
+    # samples -> segment rows for means (cadence, and speed where there is no time stream), only
+    # samples up to the onset
     sample_k = np.floor(dist / segment_m).astype(np.intp)
-    in_seg = sample_k < n_seg[run]
+    in_seg = (sample_k < n_seg[run]) & (dist <= stop[run] + 1e-9)
     row = offsets[run[in_seg]] + sample_k[in_seg]
 
     def seg_mean(values: FloatArray) -> FloatArray:
@@ -190,6 +202,7 @@ class RateRatio(Result):
     events_with: int | None = None
     exposure_km_with: float | None = None
     sentence: str = ""
+    q_value: float | None = None
 
     def text_lines(self) -> list[str]:
         return [self.sentence]
@@ -203,6 +216,9 @@ class TerrainResult(Result):
     terms: list[RateRatio]
     bands_m: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The first data set's fit (band edges, coefficients, covariance, term names), for the
+    #: model-based imputation of :func:`terrain_of_runs`.
+    model: dict[str, Any] | None = field(default=None, repr=False, metadata={"json": False})
 
     def text_lines(self) -> list[str]:
         lines = [f"Terrain ({self.runs} runs, {self.events} onsets, {self.exposure_km:.0f} km pain-free):"]
@@ -217,9 +233,15 @@ def _sentence(term: TerrainTerm, rr: float, lo: float, hi: float, p: float) -> s
 
 
 def analyze_terrain(
-    segments: pd.DataFrame, terms: Sequence[TerrainTerm] = DEFAULT_TERMS, max_bands: int = 6
+    segments: pd.DataFrame | Sequence[pd.DataFrame],
+    terms: Sequence[TerrainTerm] = DEFAULT_TERMS,
+    max_bands: int = 6,
 ) -> TerrainResult:
-    """Piecewise-exponential model of onsets per km on the segment terms (see module doc)."""
+    """Piecewise-exponential model of onsets per km on the segment terms (see module doc). Given
+    several segment tables (completed data sets), each is fitted and the rate ratios are pooled by
+    Rubin's rules; the data checks use the first."""
+    sets = [segments] if isinstance(segments, pd.DataFrame) else list(segments)
+    segments = sets[0]
     events_all = segments["event"].to_numpy(bool)
     n_runs = int(segments["run"].nunique())
     total_events = int(events_all.sum())
@@ -250,34 +272,69 @@ def analyze_terrain(
             )
             continue
         usable.append(t)
-    seg = segments[ok]
-    e = events_all[ok]
-    mid = ((seg["start_m"] + seg["end_m"]) / 2).to_numpy(float)
-    onsets = seg["end_m"].to_numpy(float)[e]
-    n_bands = int(min(max_bands, max(1, e.sum() // 10)))
-    edges = (
-        np.unique(np.quantile(onsets, np.linspace(0, 1, n_bands + 1)[1:-1])) if n_bands > 1 else np.array([])
-    )
-    band = np.searchsorted(edges, mid, side="right")
-    x_band = (band[:, None] == np.arange(edges.size + 1)[None, :]).astype(float)
-    x_terms = np.column_stack([values[t.name][ok] for t in usable]) if usable else np.empty((e.size, 0))
-    x = np.hstack([x_band, x_terms])
-    names = [f"band{i}" for i in range(edges.size + 1)] + [t.name for t in usable]
-    try:
-        fit = fit_poisson(
-            x, e.astype(float), seg["exposure_m"].to_numpy(float), names, n_baseline=edges.size + 1
+    if not usable or events_all[ok].sum() < MIN_TERRAIN_EVENTS:
+        result.notes.append(
+            "not enough onsets on runs with an altitude record to relate them to the terrain"
+            if events_all[ok].sum() < MIN_TERRAIN_EVENTS
+            else "no terrain term has enough data yet"
         )
-    except ConvergenceError as exc:
-        result.notes.append(f"the terrain model could not be fitted ({exc})")
         return result
-    result.bands_m = edges.tolist()
-    for j, t in enumerate(usable, start=edges.size + 1):
+    n_bands = int(min(max_bands, max(1, events_all[ok].sum() // 10)))
+    fits = []
+    first_x: np.ndarray | None = None
+    first_edges: np.ndarray | None = None
+    for one in sets:
+        vals = {t.name: term_values(one, t) for t in terms}
+        keep = np.all([np.isfinite(v) for v in vals.values()], axis=0)
+        seg = one[keep]
+        e = one["event"].to_numpy(bool)[keep]
+        # bands at the quantiles of this data set's onsets (each completed data set gets the whole
+        # procedure; only the terrain terms are pooled)
+        onsets = seg["end_m"].to_numpy(float)[e]
+        cuts = np.linspace(0, 1, n_bands + 1)[1:-1]
+        edges = np.unique(np.quantile(onsets, cuts)) if n_bands > 1 else np.array([])
+        mid = ((seg["start_m"] + seg["end_m"]) / 2).to_numpy(float)
+        band = np.searchsorted(edges, mid, side="right")
+        x_band = (band[:, None] == np.arange(edges.size + 1)[None, :]).astype(float)
+        x_terms = np.column_stack([vals[t.name][keep] for t in usable]) if usable else np.empty((e.size, 0))
+        x = np.hstack([x_band, x_terms])
+        names = [f"band{i}" for i in range(edges.size + 1)] + [t.name for t in usable]
+        try:
+            fit = fit_poisson(
+                x, e.astype(float), seg["exposure_m"].to_numpy(float), names, n_baseline=edges.size + 1
+            )
+        except ConvergenceError as exc:
+            result.notes.append(f"the terrain model could not be fitted ({exc})")
+            return result
+        if not np.all(np.isfinite(fit.ci_high)) or np.max(fit.se) > 50:
+            result.notes.append(
+                "the terrain model could not be fitted: the onsets fall on too few kinds of ground to "
+                "compare (for example none on the flat)"
+            )
+            return result
+        fits.append(fit)
+        if first_x is None:
+            first_x, first_edges = x, edges
+            info = (x * np.exp(np.log(seg["exposure_m"].to_numpy(float)) + x @ fit.coef)[:, None]).T @ x
+            result.model = {
+                "edges": edges,
+                "coef": fit.coef,
+                "cov": np.linalg.pinv(info),
+                "terms": [t.name for t in usable],
+            }
+    assert first_x is not None and first_edges is not None
+    seg0, e0 = segments[ok], events_all[ok]
+    result.bands_m = first_edges.tolist()
+    for i, t in enumerate(usable):
+        pooled = rubin([f.coef[-len(usable) + i] for f in fits], [f.se[-len(usable) + i] ** 2 for f in fits])
+        lo_log, hi_log = pooled.ci()
         rr, lo, hi = (
-            float(np.exp(fit.coef[j] * t.per)),
-            float(fit.ci_low[j] ** t.per),
-            float(fit.ci_high[j] ** t.per),
+            float(np.exp(pooled.estimate * t.per)),
+            float(np.exp(lo_log * t.per)),
+            float(np.exp(hi_log * t.per)),
         )
-        on = x[:, j] > 0.5
+        p = pooled.p_value
+        on = first_x[:, first_edges.size + 1 + i] > 0.5
         result.terms.append(
             RateRatio(
                 t.name,
@@ -286,11 +343,14 @@ def analyze_terrain(
                 rr,
                 lo,
                 hi,
-                float(fit.p_value[j]),
-                int(e[on].sum()) if t.binary else None,
-                float(seg["exposure_m"].to_numpy(float)[on].sum() / 1000) if t.binary else None,
-                _sentence(t, rr, lo, hi, float(fit.p_value[j])),
+                p,
+                int(e0[on].sum()) if t.binary else None,
+                float(seg0["exposure_m"].to_numpy(float)[on].sum() / 1000) if t.binary else None,
+                _sentence(t, rr, lo, hi, p),
             )
         )
+    ok_terms = [r for r in result.terms if r.status == "ok"]
+    for rr_term, q in zip(ok_terms, benjamini_hochberg([r.p_value or 1.0 for r in ok_terms]), strict=True):
+        rr_term.q_value = q
     result.notes.append("associations between terrain and onsets in your runs, not proof of cause")
     return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,16 +43,34 @@ def register(app: typer.Typer) -> None:
                 f"{plural(pf.events, 'onset')}. Log pain (or 'none') after each run; about 10 reported runs "
                 "give a first estimate."
             )
-        upper = format_distance(hi, unit) if hi is not None else "not known yet"
-        console.print(
-            f"Median pain-free distance: [bold]{format_distance(pf.median_m, unit)}[/] "
-            f"(95% CI {format_distance(lo, unit) if lo is not None else '?'} to "
-            f"{upper}; {plural(pf.events, 'onset')})."
-        )
-        if pf.p_target is not None and pf.p_target.value is not None:
+        if not pf.enough:
+            console.print(
+                f"Median pain-free distance: too few runs yet ({plural(pf.runs, 'run')} with a confirmed "
+                "report; 10 needed)."
+            )
+        elif pf.beyond:
+            console.print(
+                f"Median pain-free distance: beyond [bold]{format_distance(pf.longest_m, unit)}[/] "
+                f"(fewer than half of {plural(pf.runs, 'run')} reached an onset; "
+                f"{plural(pf.events, 'onset')})."
+            )
+        else:
+            console.print(
+                f"Median pain-free distance: [bold]{format_distance(pf.median_m, unit)}[/] "
+                f"(95% CI {format_distance(lo, unit) if lo is not None else '?'} to "
+                f"{format_distance(hi, unit) if hi is not None else 'not known yet'}; "
+                f"{plural(pf.events, 'onset')})."
+            )
+        if pf.enough and pf.p_target is not None and pf.p_target.value is not None:
             console.print(f"Chance of {format_distance(target_m, unit)} pain-free: {pf.p_target.to_text()}.")
         else:
             console.print(f"Chance of {format_distance(target_m, unit)} pain-free: not estimable yet.")
+        for x in findings.sensitivity:
+            console.print(f"  [dim]{_sensitivity(x, target_m, unit)}[/]")
+        if findings.drafts:
+            console.print(
+                f"  [dim]{findings.drafts} lap-button drafts wait for you: backstride pain pending[/]"
+            )
         console.print(f"Trend: {findings.trend.sentence}")
         if findings.factor_analysis is not None:
             console.print()
@@ -69,3 +87,14 @@ def register(app: typer.Typer) -> None:
         console.print("[bold]What the data cannot tell yet:[/]")
         for item in findings.cannot_tell:
             console.print(f"- {item}")
+
+
+def _sensitivity(x: Any, target_m: float, unit: str) -> str:
+    """One sensitivity line of the findings in the display unit."""
+    if not x.enough:
+        return f"{x.label}: too few runs for an estimate."
+    median = f"beyond {format_distance(x.longest_m, unit)}" if x.beyond else format_distance(x.median_m, unit)
+    line = f"{x.label}: median {median} ({x.runs} runs)"
+    if x.p_target is not None and x.p_target.value is not None:
+        line += f", chance of {format_distance(target_m, unit)} pain-free {x.p_target.value:.0%}"
+    return line + "."

@@ -1,4 +1,5 @@
-"""``backstride pain RUN ...``, ``backstride pain import FILE.csv``, ``backstride pain list``."""
+"""``backstride pain RUN ...``, ``backstride pain import FILE.csv``, ``backstride pain list``,
+``backstride pain pending`` and ``backstride pain confirm`` (lap-button drafts and "pain-free?" runs)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import typer
 from rich.table import Table
 
 from backstride.cli.context import console, handle_errors, print_json, state
-from backstride.cli.log_common import default_group, maybe, need
+from backstride.cli.log_common import default_group, interactive, maybe, need
 from backstride.cli.pain_text import describe, onset_text
 from backstride.errors import ValidationError
 from backstride.log.pain import (
@@ -22,6 +23,7 @@ from backstride.log.pain import (
 )
 from backstride.log.pain_csv import import_pain_csv
 from backstride.store.activities import resolve_run
+from backstride.units import format_distance
 
 #: Rows matching no run that the text output lists one by one; the rest are counted.
 UNMATCHED_SHOWN = 10
@@ -199,6 +201,103 @@ def list_command(
             r.source + ("" if r.confirmed else " (draft)"),
         )
     console.print(table)
+
+
+def _when(item: dict[str, Any]) -> str:
+    start = item["start_utc"]
+    return start.strftime("%Y-%m-%d %H:%M") if start is not None else "?"
+
+
+@pain_app.command("pending")
+@handle_errors
+def pending_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print both lists as JSON.")] = False,
+) -> None:
+    """What waits for an answer: lap-button drafts to confirm, and runs offered as "pain-free?"."""
+    from backstride.log.pending import pain_free_candidates, unconfirmed_drafts
+    from backstride.store.prefs import get_pref
+
+    st = state(ctx)
+    with st.engine.connect() as conn:
+        drafts = unconfirmed_drafts(conn, st.user_id)
+        offered = pain_free_candidates(conn, st.user_id)
+        lap_is_pain = get_pref(conn, st.user_id, "lap_is_pain") == "true"
+    if as_json:
+        print_json({"lap_is_pain": lap_is_pain, "drafts": drafts, "pain_free_candidates": offered})
+        return
+    unit = st.units
+    for d in drafts:
+        console.print(
+            f"run {d['activity_id']} ({_when(d)}, {format_distance(d['distance_m'], unit)}): draft onset at "
+            f"{format_distance(d['onset_m'], unit)} from the lap button: confirm or correct it"
+        )
+    for c in offered:
+        console.print(
+            f"run {c['activity_id']} ({_when(c)}, {format_distance(c['distance_m'], unit)}): "
+            "no report and no lap press: pain-free?"
+        )
+    if not drafts and not offered:
+        console.print("nothing waits for an answer")
+    elif offered:
+        console.print(
+            "confirm with: backstride pain confirm RUN ... (or --all-pain-free, or no RUN to be asked)"
+        )
+    if not lap_is_pain:
+        console.print("[dim]runs without a report are offered as pain-free only with lap_is_pain on[/]")
+
+
+@pain_app.command("confirm")
+@handle_errors
+def confirm_command(
+    ctx: typer.Context,
+    runs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Runs to confirm: a draft is confirmed as it stands; an offered run as pain-free."
+        ),
+    ] = None,
+    all_pain_free: Annotated[
+        bool, typer.Option("--all-pain-free", help="Record every offered run as pain-free.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was recorded as JSON.")] = False,
+) -> None:
+    """One tap per run: confirm a lap-button draft, or record an offered run as pain-free. With no RUN
+    at a terminal, asks about each offered run in turn."""
+    from backstride.log.pending import (
+        confirm_all_pain_free,
+        confirm_pain_free,
+        confirm_run,
+        pain_free_candidates,
+    )
+
+    st = state(ctx)
+    done: list[dict[str, Any]] = []
+    with st.engine.begin() as conn:
+        if all_pain_free:
+            if runs:
+                raise ValidationError("give RUN ... or --all-pain-free, not both")
+            ids = confirm_all_pain_free(conn, st.user_id)
+            done = [{"activity_id": i, "status": "none"} for i in ids]
+        elif runs:
+            for run in runs:
+                activity_id = int(resolve_run(conn, st.user_id, run)["id"])
+                done.append({"activity_id": activity_id, **confirm_run(conn, st.user_id, activity_id)})
+        elif interactive():
+            for c in pain_free_candidates(conn, st.user_id):
+                where = f"{_when(c)}, {format_distance(c['distance_m'], st.units)}"
+                answer = typer.prompt(f"run {c['activity_id']} ({where}): pain-free? [y/n/q]", default="y")
+                if answer.strip().lower().startswith("q"):
+                    break
+                if answer.strip().lower().startswith("y"):
+                    confirm_pain_free(conn, st.user_id, c["activity_id"])
+                    done.append({"activity_id": c["activity_id"], "status": "none"})
+        else:
+            raise ValidationError("give RUN ... or --all-pain-free (no terminal to ask at)")
+    if as_json:
+        print_json(done)
+        return
+    console.print(f"recorded {len(done)} runs" if done else "nothing recorded")
 
 
 def register(app: typer.Typer) -> None:

@@ -17,9 +17,15 @@ the carry-over removes it.
 From the command line, the chance of each verdict for one scenario (or the carry-over study):
 
     python -m backstride.experiments.simulate --ratio 1.5 --carryover 5 --washout 2 --period 7
-    python -m backstride.experiments.simulate --carryover-study The analysis then goes
-through the very same code as a real experiment (:func:`backstride.experiments.analysis.summarise`
-and :func:`backstride.experiments.verdict.decide`).
+    python -m backstride.experiments.simulate --carryover-study
+
+The analysis then goes through the very same code as a real experiment
+(:func:`backstride.experiments.analysis.summarise` and :func:`backstride.experiments.verdict.decide`).
+
+``outcomes="field"`` draws the runs instead from the second, independent generator
+(:func:`backstride.simulate.field.experiment_outcomes`: Weibull onsets with runner and per-run
+frailty, pain-free runs often unlogged, onsets typed to 0.1 mi or known only to a lap), so the
+verdict thresholds are checked on data they were not tuned on.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ class Setting:
     trend: float = 0.0
     error: str = "normal"
     carryover_days: int = 0
+    outcomes: str = "model"
 
 
 def _errors(rng: np.random.Generator, shape: tuple[int, ...], kind: str) -> np.ndarray:
@@ -80,7 +87,6 @@ def simulate_batch(setting: Setting, n: int, seed: int) -> tuple[Batch, Prior]:
     keep = day_in >= setting.washout_days
     total = periods * L
     t = (day + 0.5) / total - 0.5
-    eps = _errors(rng, (n, periods, k), setting.error)
     # What the runner's body responds to: the previous period's condition fades out linearly over
     # the carry-over days after a switch (and the new one fades in).
     prev_b = np.concatenate([is_b[:, :1], is_b[:, :-1]], axis=1)
@@ -88,12 +94,22 @@ def simulate_batch(setting: Setting, n: int, seed: int) -> tuple[Batch, Prior]:
     if setting.carryover_days == 0:
         fading = np.zeros_like(fading)
     acting = fading * prev_b[:, :, None] + (1.0 - fading) * B
-    log_t = math.log(setting.median_onset_m) + math.log(setting.ratio) * acting + setting.trend * t
-    log_t = log_t + setting.sigma * eps
-    log_d = math.log(setting.run_median_m) + setting.run_sigma * rng.standard_normal((n, periods, k))
-    pain = log_t <= log_d
-    lo = np.where(pain, log_t, log_d).reshape(n, -1)
-    hi = np.where(pain, log_t, np.inf).reshape(n, -1)
+    logged = np.ones((n, periods, k), bool)
+    if setting.outcomes == "field":
+        from backstride.simulate.field import experiment_outcomes
+
+        lo3, hi3, logged, log_d = experiment_outcomes(
+            rng, acting, setting.ratio, setting.median_onset_m, setting.run_median_m, setting.run_sigma
+        )
+        lo, hi = lo3.reshape(n, -1), hi3.reshape(n, -1)
+    else:
+        eps = _errors(rng, (n, periods, k), setting.error)
+        log_t = math.log(setting.median_onset_m) + math.log(setting.ratio) * acting + setting.trend * t
+        log_t = log_t + setting.sigma * eps
+        log_d = math.log(setting.run_median_m) + setting.run_sigma * rng.standard_normal((n, periods, k))
+        pain = log_t <= log_d
+        lo = np.where(pain, log_t, log_d).reshape(n, -1)
+        hi = np.where(pain, log_t, np.inf).reshape(n, -1)
     cols = [np.ones_like(B), B]
     if P >= 4:
         cols.append(t)
@@ -104,7 +120,7 @@ def simulate_batch(setting: Setting, n: int, seed: int) -> tuple[Batch, Prior]:
         varies = np.nanmax(a_vals, axis=1) != np.nanmin(a_vals, axis=1)
         cols.append(np.repeat((carry * varies[:, None])[:, :, None], k, axis=2))
     X = np.stack([c.reshape(n, -1) for c in cols], axis=2)
-    mask = keep.reshape(n, -1)
+    mask = (keep & logged).reshape(n, -1)
     run_m = np.exp(np.where(mask, log_d.reshape(n, -1), np.nan))
     typical = np.nanmedian(run_m, axis=1)
     base = default_prior(OUTCOME_SPECS["onset"], X.shape[2])

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from backstride.errors import NotFoundError, ValidationError
 from backstride.log.aliases import user_aliases
-from backstride.log.catalogue import LOWER_REGIONS, classify
+from backstride.log.catalogue import LOWER_REGIONS, classify, normalise
 from backstride.log.validate import build, not_future_time
 from backstride.store import log_schema as ls
 from backstride.units import KG_PER_LB
@@ -34,6 +34,15 @@ EFFORTS: tuple[str, ...] = ("max-effort", "dynamic-effort", "repetition")
 #: A working lower-body set this heavy counts as max effort even when the day is not tagged.
 MAX_EFFORT_REPS = 3
 MAX_EFFORT_RPE = 9.0
+#: ... and so does one at this share of the runner's own estimated one-rep max for that lift.
+MAX_EFFORT_SHARE = 0.90
+#: Estimated one-rep maxes come from sets of at most this many reps (Epley's formula drifts beyond).
+E1RM_MAX_REPS = 10
+#: A workout title that names a max-effort day ("Max Effort Lower", "ME Lower", "max-effort legs").
+_ME_TITLE = re.compile(r"(?i:\bmax[\s_-]*effort\b)|\bME\b")
+_LOWER_TITLE = re.compile(r"(?i)\b(?:lower|legs?|squats?|deadlifts?|posterior)\b")
+_SUBMAX_TITLE = re.compile(r"(?i:\bdynamic[\s_-]*effort\b|\bspeed\b|\brepetition\b)|\bDE\b")
+_UPPER_TITLE = re.compile(r"(?i)\b(?:upper|bench|press|arms?|chest)\b")
 
 
 class SetIn(BaseModel):
@@ -205,6 +214,7 @@ def session_sets(conn: Connection, user_id: int) -> pd.DataFrame:
             s.c.id.label("session_id"),
             s.c.started_at,
             s.c.effort,
+            s.c.name.label("session_name"),
             t.c.idx,
             t.c.exercise,
             t.c.set_type,
@@ -228,6 +238,7 @@ _SET_COLUMNS = (
     "session_id",
     "started_at",
     "effort",
+    "session_name",
     "idx",
     "exercise",
     "set_type",
@@ -238,11 +249,78 @@ _SET_COLUMNS = (
 DAILY_COLUMNS = ("date", "back_tonnage_kg", "lower_sets", "max_effort_lower", "total_tonnage_kg", "sessions")
 
 
+def estimated_one_rep_max(weight_kg: pd.Series, reps: pd.Series) -> pd.Series:
+    """Epley's estimate of the one-rep max (kg): the load itself for a single, ``w (1 + reps / 30)``
+    for 2 to :data:`E1RM_MAX_REPS` reps, NaN otherwise."""
+    w = weight_kg.astype("float64")
+    r = reps.astype("float64")
+    est = w.where(r == 1, w * (1 + r / 30.0))
+    return est.where((r >= 1) & (r <= E1RM_MAX_REPS) & (w > 0))
+
+
+def max_effort_sets(sets: pd.DataFrame) -> pd.Series:
+    """Per set of :func:`session_sets`: does it make its session a max-effort lower-body session?
+
+    Lifters mark such days in different ways, and most log no RPE, so any of these counts:
+
+    * the session is tagged ``max-effort`` (``backstride lift tag``) and the set is lower-body work;
+    * the workout's title names a max-effort lower day ("Max Effort Lower", "ME Lower", "ME legs");
+      a title that names max effort but neither lower nor upper work counts for its lower-body sets;
+    * a working lower-body set of at most :data:`MAX_EFFORT_REPS` reps at RPE :data:`MAX_EFFORT_RPE`
+      or more;
+    * a working lower-body set at :data:`MAX_EFFORT_SHARE` (90%) or more of the runner's own estimated
+      one-rep max for that lift: the best :func:`estimated_one_rep_max` of the lift in this and all
+      earlier sessions, once the lift has been logged in at least one earlier session. Sessions the
+      runner tagged or titled as dynamic-effort, speed or repetition work, and "speed" exercises, are
+      left out of this rule (a lift done only as speed work would otherwise look like a max each time).
+    """
+    if sets.empty:
+        return pd.Series(dtype=bool)
+    working = sets["set_type"] != "warmup"
+    lower = working & sets["region"].isin(LOWER_REGIONS)
+    reps = sets["reps"].astype("float64")
+    weight = sets["weight_kg"].astype("float64")
+    by_rpe = lower & (reps <= MAX_EFFORT_REPS) & (sets["rpe"].astype("float64") >= MAX_EFFORT_RPE)
+    names = sets["session_name"] if "session_name" in sets else pd.Series(None, index=sets.index)
+    title = names.fillna("").astype(str)
+    me_title = title.str.contains(_ME_TITLE)
+    lower_title = me_title & title.str.contains(_LOWER_TITLE)
+    plain_title = me_title & ~lower_title & ~title.str.contains(_UPPER_TITLE)
+    by_title = lower_title | (plain_title & lower)
+    by_tag = lower & (sets["effort"] == "max-effort")
+    lift = sets["exercise"].astype(str).map(normalise)
+    e1rm = estimated_one_rep_max(weight, reps).where(lower)
+    frame = pd.DataFrame(
+        {"lift": lift, "session": sets["session_id"], "at": pd.to_datetime(sets["started_at"]), "e": e1rm}
+    )
+    per_session = (
+        frame.dropna(subset=["e"])
+        .groupby(["lift", "session"], sort=False)
+        .agg(at=("at", "first"), e=("e", "max"))
+        .reset_index()
+        .sort_values(["lift", "at", "session"], kind="stable")
+    )
+    per_session["best"] = per_session.groupby("lift")["e"].cummax()
+    per_session["earlier"] = per_session.groupby("lift").cumcount()
+    ref = per_session.set_index(["lift", "session"])
+    keys = pd.MultiIndex.from_arrays([lift, sets["session_id"]])
+    best = ref["best"].reindex(keys).to_numpy(float)
+    earlier = ref["earlier"].reindex(keys).to_numpy(float)
+    submax = (
+        title.str.contains(_SUBMAX_TITLE)
+        | sets["effort"].isin(["dynamic-effort", "repetition"])
+        | sets["exercise"].astype(str).str.contains("speed", case=False)
+    )
+    heavy = weight.to_numpy(float) >= MAX_EFFORT_SHARE * best - 1e-9
+    by_share = lower & ~submax & (earlier >= 1) & heavy
+    return (by_tag | by_title | by_rpe | by_share).astype(bool)
+
+
 def daily_lifting(conn: Connection, user_id: int) -> pd.DataFrame:
     """Per local day with lifting (:data:`DAILY_COLUMNS`); days without lifting are absent.
 
-    ``max_effort_lower`` is true when a session tagged ``max-effort`` holds lower-body work, or when a
-    working lower-body set has at most :data:`MAX_EFFORT_REPS` reps at RPE :data:`MAX_EFFORT_RPE` or more.
+    ``max_effort_lower`` follows :func:`max_effort_sets` (tag, title, RPE, or 90% of the lift's
+    estimated one-rep max).
     """
     sets = session_sets(conn, user_id)
     if sets.empty:
@@ -251,16 +329,11 @@ def daily_lifting(conn: Connection, user_id: int) -> pd.DataFrame:
     working = sets["set_type"] != "warmup"
     tonnage = sets["weight_kg"].astype("float64").fillna(0.0) * sets["reps"].astype("float64").fillna(0.0)
     lower = working & sets["region"].isin(LOWER_REGIONS)
-    heavy = (
-        lower
-        & (sets["reps"].astype("float64") <= MAX_EFFORT_REPS)
-        & (sets["rpe"].astype("float64") >= MAX_EFFORT_RPE)
-    )
     sets = sets.assign(
         back=tonnage.where(working & (sets["back_loading"] == "high"), 0.0),
         total=tonnage.where(working, 0.0),
         lower=lower.astype(int),
-        me=(lower & (sets["effort"] == "max-effort")) | heavy,
+        me=max_effort_sets(sets),
     )
     daily = sets.groupby("date", sort=True).agg(
         back_tonnage_kg=("back", "sum"),

@@ -2,10 +2,12 @@
 :class:`~backstride.plan.inputs.Finding` objects.
 
 Only associations the runner's own data show are passed on: a factor whose hazard ratio points the
-harmful way with a confidence interval that excludes 1 (or a q-value at or below 0.05), a steep-descent
-rate ratio above 1 with its interval above 1, a flat or worsening trend, and a median pain-free
-distance well short of the goal. How strongly each is shown is graded by
-:func:`backstride.plan.inputs.classify_strength`.
+harmful way with a q-value (Benjamini-Hochberg across the factors) at or below 0.05, or else with a
+raw confidence interval that excludes 1, which is passed on as **weak** evidence only (it did not
+survive the correction for testing several factors); a steep-descent rate ratio above 1 graded the
+same way by its q-value across the terrain terms; a flat or worsening trend; and a median pain-free
+distance well short of the goal, only when the minimum-data rule gives one. How strongly each is
+shown is graded by :func:`backstride.plan.inputs.classify_strength`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from backstride.plan.engine import Plan, build_plan
-from backstride.plan.inputs import Finding, build_inputs, classify_strength, get_goal
+from backstride.plan.inputs import FINDING_Q, Finding, build_inputs, classify_strength, get_goal
 
 if TYPE_CHECKING:
     from backstride.analysis.findings import Findings
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 FACTOR_MAP: dict[str, tuple[str, bool]] = {
     "me_lower_48h": ("max_effort_lifting", True),
     "back_load_48h": ("lifting_lag", True),
+    "back_tonnage_48h": ("lifting_lag", True),
     "spike": ("spike", True),
 }
 #: A later-period median below this share of the earlier one is "worsening"; within +-10% "flat".
@@ -34,8 +37,18 @@ FLAT_RATIO = 1.1
 SHORT_OF_GOAL = 0.75
 
 
-def _shown(ci_low: float | None, ci_high: float | None, q_value: float | None, harmful_above: bool) -> bool:
-    if q_value is not None and q_value <= 0.05:
+def _shown(
+    hazard_ratio: float,
+    ci_low: float | None,
+    ci_high: float | None,
+    q_value: float | None,
+    harmful_above: bool,
+) -> bool:
+    """The factor points the harmful way, and either survives the correction (q <= 0.05) or has a raw
+    interval that excludes 1 (then only weak evidence, see :func:`classify_strength`)."""
+    if (hazard_ratio > 1.0) != harmful_above:
+        return False
+    if q_value is not None and q_value <= FINDING_Q:
         return True
     if ci_low is None or ci_high is None:
         return False
@@ -72,7 +85,7 @@ def plan_findings(
         if mapped is None or factor.status != "ok" or factor.hazard_ratio is None:
             continue
         kind, harmful_above = mapped
-        if not _shown(factor.ci_low, factor.ci_high, factor.q_value, harmful_above):
+        if not _shown(factor.hazard_ratio, factor.ci_low, factor.ci_high, factor.q_value, harmful_above):
             continue
         detail = (factor.sentence or f"{factor.label}: hazard ratio {factor.hazard_ratio:.2f}").rstrip(".")
         strength = classify_strength(factor.ci_low, factor.ci_high, factor.q_value)
@@ -83,7 +96,7 @@ def plan_findings(
             if term.name != "steep_descent" or term.status != "ok" or term.rate_ratio is None:
                 continue
             if term.ci_low is not None and term.ci_low > 1.0:
-                strength = classify_strength(term.ci_low, term.ci_high, term.p_value)
+                strength = classify_strength(term.ci_low, term.ci_high, term.q_value)
                 # A rate ratio is the same per mile or per km: say it in the runner's unit.
                 per = "mile" if unit == "mi" else "km"
                 ci = (
@@ -106,7 +119,7 @@ def plan_findings(
             )
         elif ratio < FLAT_RATIO:
             out.append(Finding("trend_flat", "weak", _trend_detail(findings, "not improving", unit), ratio))
-    median = findings.pain_free.median_m
+    median = findings.pain_free.median_m if findings.pain_free.enough else None
     if goal_distance_m and median is not None and median < SHORT_OF_GOAL * goal_distance_m:
         out.append(
             Finding(
@@ -143,7 +156,7 @@ def plan_for_user(
         user_id,
         findings=plan_findings(findings, goal_m, unit),
         today=today,
-        pain_free_median_m=findings.pain_free.median_m,
+        pain_free_median_m=findings.pain_free.median_m if findings.pain_free.enough else None,
     )
     referral = referral_for_user(conn, user_id, inputs.today, unit)
     return build_plan(inputs, unit=unit, referral=referral)

@@ -31,6 +31,9 @@ SPIKE_LIMIT = 0.10
 SPIKE_WINDOW_DAYS = 30
 #: Weekly distance up more than this fraction on the previous week counts as a jump (Nielsen 2014).
 WEEKLY_JUMP = 0.30
+#: q-values (Benjamini-Hochberg) at or below these make a finding moderate or strong evidence.
+FINDING_Q = 0.05
+STRONG_Q = 0.01
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,14 @@ class PlanInputs:
 
 
 def classify_strength(ci_low: float | None, ci_high: float | None, q_value: float | None) -> Strength:
-    """strong: q < 0.05 and the interval excludes 1; moderate: q < 0.20 or the interval excludes 1;
-    weak otherwise."""
+    """How strongly the runner's own data show a finding, after the correction for testing many
+    factors at once (``q_value``: Benjamini-Hochberg): strong when q <= 0.01 and the interval excludes
+    1; moderate when q <= 0.05; weak otherwise. A raw interval that excludes 1 without surviving the
+    correction is weak: with five or six factors tested, one such interval in four runners is chance."""
     excludes_one = ci_low is not None and ci_high is not None and (ci_low > 1.0 or ci_high < 1.0)
-    if q_value is not None and q_value < 0.05 and excludes_one:
+    if q_value is not None and q_value <= STRONG_Q and excludes_one:
         return "strong"
-    if (q_value is not None and q_value < 0.20) or excludes_one:
+    if q_value is not None and q_value <= FINDING_Q:
         return "moderate"
     return "weak"
 

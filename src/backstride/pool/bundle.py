@@ -2,7 +2,7 @@
 
 A bundle is one JSON file (readable, so a runner can see exactly what is shared)::
 
-    {"format": "backstride-pool-bundle", "version": 2,
+    {"format": "backstride-pool-bundle", "version": 3,
      "contributor_id": "<32 hex>", "revision": 3,
      "profile": {"age_band": "30-39", ...},
      "runs": {"week": [...], "distance_m": [...], ...},      # column-wise
@@ -11,9 +11,11 @@ A bundle is one JSON file (readable, so a runner can see exactly what is shared)
                       "finished": true}, ...]}
 
 Version 2 added ``finished`` to the experiments (the export writes finished experiments only).
-Version 1 bundles are still read, and keep their content and hash; their experiments have no
-``finished`` flag, so the pooled meta-analysis leaves them out (version 1 exported running
-experiments too).
+Version 3 added ``onset_low_m`` and ``onset_high_m`` to the runs: an onset known only to a lap, or
+"unknown", stays an interval (``onset_m`` null) instead of an exact onset at its middle.
+Older bundles are still read, and keep their content and hash: a version 1 bundle's experiments have
+no ``finished`` flag, so the pooled meta-analysis leaves them out (version 1 exported running
+experiments too); the runs of versions 1 and 2 carry exact onsets only, so their bounds are the onset.
 
 Every field is declared in :mod:`backstride.pool.schema` (bands, grid numbers, flags): no names, no
 GPS, no device ids, no free text, no dates (runs carry whole weeks since the runner's first run).
@@ -38,14 +40,20 @@ from backstride.pool.schema import (
     PROFILE,
     PROFILE_FIELDS,
     RUN,
+    RUN_V3_FIELDS,
     SECTIONS,
     check_value,
 )
 
 FORMAT = "backstride-pool-bundle"
-VERSION = 2
-VERSIONS = (1, 2)
+VERSION = 3
+VERSIONS = (1, 2, 3)
 RUN_COLUMNS: tuple[str, ...] = tuple(f.name for f in RUN)
+
+
+def run_columns(version: int) -> tuple[str, ...]:
+    """The run columns a bundle of ``version`` holds."""
+    return RUN_COLUMNS if version >= 3 else tuple(c for c in RUN_COLUMNS if c not in RUN_V3_FIELDS)
 
 
 @dataclass
@@ -73,7 +81,7 @@ class Bundle:
             "contributor_id": self.contributor_id,
             "revision": self.revision,
             "profile": {k: self.profile[k] for k in PROFILE_FIELDS},
-            "runs": {k: list(self.runs[k]) for k in RUN_COLUMNS},
+            "runs": {k: list(self.runs[k]) for k in run_columns(self.version)},
             "remedies": self.remedies,
             "experiments": self.experiments,
         }
@@ -99,14 +107,18 @@ class Bundle:
         if problems:
             more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
             raise ValidationError("not a valid pool bundle: " + "; ".join(problems[:5]) + more)
+        version = int(data["version"])
+        runs = {k: list(data["runs"][k]) for k in run_columns(version)}
+        for name in RUN_V3_FIELDS:  # older bundles: every onset is exact, so its bounds are the onset
+            runs.setdefault(name, list(runs["onset_m"]))
         return cls(
             contributor_id=data["contributor_id"],
             revision=int(data["revision"]),
             profile=dict(data["profile"]),
-            runs={k: list(data["runs"][k]) for k in RUN_COLUMNS},
+            runs=runs,
             remedies=[dict(r) for r in data["remedies"]],
             experiments=[dict(e) for e in data["experiments"]],
-            version=int(data["version"]),
+            version=version,
         )
 
     @classmethod
@@ -155,16 +167,20 @@ def validate(data: dict[str, Any]) -> list[str]:
     else:
         problems.extend(f"profile.{p}" for f in PROFILE if (p := check_value(f, profile[f.name])))
     runs = data["runs"]
-    if not isinstance(runs, dict) or set(runs) != set(RUN_COLUMNS):
-        problems.append(f"runs columns must be exactly {list(RUN_COLUMNS)}")
+    columns = run_columns(version)
+    if not isinstance(runs, dict) or set(runs) != set(columns):
+        problems.append(f"runs columns must be exactly {list(columns)}")
     else:
         lengths = {len(v) if isinstance(v, list) else -1 for v in runs.values()}
         if len(lengths) != 1 or -1 in lengths:
             problems.append("runs columns must be lists of one length")
         else:
             for f in RUN:
-                bad = [p for v in runs[f.name] if (p := check_value(f, v))]
-                problems.extend(f"runs.{p}" for p in bad[:3])
+                if f.name in columns:
+                    bad = [p for v in runs[f.name] if (p := check_value(f, v))]
+                    problems.extend(f"runs.{p}" for p in bad[:3])
+            if version < 3:
+                runs = {**runs, **{name: runs["onset_m"] for name in RUN_V3_FIELDS}}
             problems.extend(_run_consistency(runs))
     _check_rows("remedies", data["remedies"], problems)
     _check_rows("experiments", data["experiments"], problems, version)
@@ -173,12 +189,21 @@ def validate(data: dict[str, Any]) -> list[str]:
 
 def _run_consistency(runs: dict[str, list[Any]]) -> list[str]:
     out = []
-    for i, (pain, onset, dist) in enumerate(
-        zip(runs["pain"], runs["onset_m"], runs["distance_m"], strict=True)
+    for i, (pain, onset, low, high, dist) in enumerate(
+        zip(
+            runs["pain"],
+            runs["onset_m"],
+            runs["onset_low_m"],
+            runs["onset_high_m"],
+            runs["distance_m"],
+            strict=True,
+        )
     ):
-        if pain and (onset is None or onset > dist):
-            out.append(f"runs[{i}]: a pain run needs an onset within its distance")
-        if not pain and onset is not None:
+        if pain and (low is None or high is None or not low <= high <= dist):
+            out.append(f"runs[{i}]: a pain run needs onset bounds within its distance (low <= high)")
+        elif pain and onset is not None and not (onset == low == high):
+            out.append(f"runs[{i}]: an exact onset has onset_low_m = onset_high_m = onset_m")
+        if not pain and (onset is not None or low is not None or high is not None):
             out.append(f"runs[{i}]: a pain-free run has no onset")
         if len(out) >= 3:
             break
@@ -193,4 +218,4 @@ def round_to(value: float | None, step: float, low: float, high: float) -> float
     return round(k * step, 6)
 
 
-__all__ = ["FORMAT", "RUN_COLUMNS", "VERSION", "VERSIONS", "Bundle", "round_to", "validate"]
+__all__ = ["FORMAT", "RUN_COLUMNS", "VERSION", "VERSIONS", "Bundle", "round_to", "run_columns", "validate"]

@@ -188,6 +188,8 @@ def _chunk(rng: np.random.Generator, n: int, spec: CohortSpec) -> dict[str, dict
             "distance_m": dist.astype(np.int32),
             "pain": pain,
             "onset_m": onset_m,
+            "onset_low_m": onset_m,
+            "onset_high_m": onset_m,
             "severity": severity,
             "descent_share": dshare,
             "lift_48h": np.where(lifter[owner], lift48.astype(float), np.nan),

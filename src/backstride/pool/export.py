@@ -116,23 +116,29 @@ def next_identity(conn: Connection, user_id: int) -> tuple[str, int]:
 def _runs(table: pd.DataFrame) -> dict[str, list[object]]:
     runs = reported_runs(table) if len(table) else table
     first = pd.to_datetime(table["start_local"]).min() if len(table) else None
-    out: dict[str, list[object]] = {k: [] for k in ("week", "distance_m", "pain", "onset_m", "severity")}
+    out: dict[str, list[object]] = {
+        k: [] for k in ("week", "distance_m", "pain", "onset_m", "onset_low_m", "onset_high_m", "severity")
+    }
     out.update({k: [] for k in ("descent_share", "lift_48h", "spike", "surface")})
     for r in runs.itertuples(index=False):
         dist = round_to(float(r.distance_m), 10, 0, 200_000)
         if dist is None:
             continue
         pain = r.pain_status == "pain"
-        onset = (
-            float(r.onset_m) if math.isfinite(float(r.onset_m)) else 0.5 * (r.onset_low_m + r.onset_high_m)
-        )
-        onset_m = round_to(min(onset, float(r.distance_m)), 10, 0, dist) if pain else None
-        if pain and onset_m is None:
-            onset_m = dist
+        onset_m = low_m = high_m = None
+        if pain and math.isfinite(float(r.onset_m)):  # exact onset
+            onset_m = round_to(min(float(r.onset_m), float(r.distance_m)), 10, 0, dist)
+            low_m = high_m = onset_m
+        elif pain:  # known only to an interval ("during lap 3", "unknown"): kept as the interval
+            low_m = math.floor(max(float(r.onset_low_m), 0.0) / 10) * 10
+            high_m = min(math.ceil(float(r.onset_high_m) / 10) * 10, dist)
+            low_m = min(low_m, high_m)
         out["week"].append(int((pd.Timestamp(r.start_local) - first).days // 7))
         out["distance_m"].append(int(dist))
         out["pain"].append(bool(pain))
         out["onset_m"].append(None if onset_m is None else int(onset_m))
+        out["onset_low_m"].append(None if low_m is None else int(low_m))
+        out["onset_high_m"].append(None if high_m is None else int(high_m))
         sev = float(r.severity)
         out["severity"].append(int(sev) if pain and math.isfinite(sev) else None)
         out["descent_share"].append(round_to(float(r.descent_share), 0.05, 0, 1))

@@ -49,13 +49,14 @@ def open_pool(root: str | Path, backend: str = "duckdb", spark: Any = None) -> P
     root_s = str(root).rstrip("/")
     if backend == "duckdb":
         con = ibis.duckdb.connect()
-        # experiments: files from before bundle version 2 lack "finished" (union by name: null there)
+        # files from before bundle version 2 lack "finished", from before version 3 the onset bounds
+        # (union by name: null there)
         tables = {
             name: con.read_parquet(
                 f"{root_s}/{name}/*/*.parquet",
                 table_name=f"pool_{name}",
                 hive_partitioning=False,
-                **({"union_by_name": True} if name == "experiments" else {}),
+                **({"union_by_name": True} if name in ("experiments", "runs") else {}),
             )
             for name in TABLES
         }
@@ -67,7 +68,7 @@ def open_pool(root: str | Path, backend: str = "duckdb", spark: Any = None) -> P
             name: con.read_parquet(
                 f"{root_s}/{name}",
                 table_name=f"pool_{name}",
-                **({"mergeSchema": "true"} if name == "experiments" else {}),
+                **({"mergeSchema": "true"} if name in ("experiments", "runs") else {}),
             )
             for name in TABLES
         }
@@ -75,6 +76,9 @@ def open_pool(root: str | Path, backend: str = "duckdb", spark: Any = None) -> P
         raise ValueError(f"unknown backend {backend!r} (duckdb or pyspark)")
     if "finished" not in tables["experiments"].columns:  # a pool written before bundle version 2
         tables["experiments"] = tables["experiments"].mutate(finished=ibis.null().cast("boolean"))
+    runs = tables["runs"]
+    if "onset_low_m" not in runs.columns:  # a pool written before bundle version 3: exact onsets only
+        tables["runs"] = runs.mutate(onset_low_m=runs.onset_m, onset_high_m=runs.onset_m)
     return PoolTables(con=con, **tables)
 
 
@@ -93,8 +97,12 @@ def current_profiles(t: PoolTables) -> ir.Table:
 
 
 def _run_time(runs: ir.Table) -> ir.IntegerValue:
-    """Metres to the onset, or the run's length when pain-free (censored)."""
-    return runs.pain.ifelse(runs.onset_m, runs.distance_m)
+    """Metres to the onset, or the run's length when pain-free (censored). An onset known only to an
+    interval (``onset_m`` null, kept as ``onset_low_m``-``onset_high_m`` in the bundle) enters this
+    binned life table at the interval's middle, to the 10 m grid: an approximation of the life table,
+    not of the data, which keep the interval."""
+    middle = ((runs.onset_low_m + runs.onset_high_m) / 20).round().cast("int64") * 10
+    return runs.pain.ifelse(runs.onset_m.coalesce(middle), runs.distance_m)
 
 
 def lifetable_cells(t: PoolTables, bin_m: int, max_bin: int, by: Sequence[str] = PROFILE_FIELDS) -> ir.Table:
@@ -213,7 +221,9 @@ def contributor_patterns(t: PoolTables, runs: ir.Table | None = None) -> ir.Tabl
     nolift = (r.lift_48h == False).fill_null(False).cast("int64")  # noqa: E712
     m = r.mutate(
         p=pain,
-        on=r.pain.ifelse(r.onset_m, 0).cast("int64"),
+        on=r.pain.ifelse(r.onset_m.coalesce(((r.onset_low_m + r.onset_high_m) / 20).round() * 10), 0).cast(
+            "int64"
+        ),
         h=hilly,
         hp=hilly * pain,
         f=flat,

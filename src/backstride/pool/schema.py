@@ -98,7 +98,25 @@ RUN: tuple[Field, ...] = (
     Field("week", "int", low=0, high=5200, step=1, help="whole weeks since the runner's first run"),
     Field("distance_m", "int", low=0, high=200_000, step=10, help="run length, m (10 m grid)"),
     Field("pain", "bool", help="pain started during the run (False: pain-free, censored at its length)"),
-    Field("onset_m", "int", low=0, high=200_000, step=10, nullable=True, help="onset distance, m"),
+    Field("onset_m", "int", low=0, high=200_000, step=10, nullable=True, help="onset distance, m (exact)"),
+    Field(
+        "onset_low_m",
+        "int",
+        low=0,
+        high=200_000,
+        step=10,
+        nullable=True,
+        help="the onset lies at or after this, m (= onset_m when exact; a lap's start when known to a lap)",
+    ),
+    Field(
+        "onset_high_m",
+        "int",
+        low=0,
+        high=200_000,
+        step=10,
+        nullable=True,
+        help="the onset lies at or before this, m (= onset_m when exact; the run's end when 'unknown')",
+    ),
     Field("severity", "int", low=0, high=10, step=1, nullable=True, help="peak pain 0-10"),
     Field("descent_share", "float", low=0, high=1, step=0.05, nullable=True, help="share on descents"),
     Field("lift_48h", "bool", nullable=True, help="back-loading lifting in the previous 48 h"),
@@ -126,6 +144,8 @@ EXPERIMENT: tuple[Field, ...] = (
 
 #: Experiment fields that bundles of version 1 do not have (their experiments count as unfinished).
 EXPERIMENT_V2_FIELDS = ("finished",)
+#: Run fields that bundles of versions 1 and 2 do not have (their onsets are all exact).
+RUN_V3_FIELDS = ("onset_low_m", "onset_high_m")
 
 SECTIONS: dict[str, tuple[Field, ...]] = {
     "profile": PROFILE,

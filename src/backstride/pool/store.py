@@ -8,8 +8,9 @@ contributor id, one file per bundle and table)::
     runs/bucket=07/<contributor>-<hash16>.parquet         one row per run
     remedies/...  experiments/...
 
-The experiments table gained ``finished`` with bundle version 2: files written before lack the
-column, and the queries read it as null there (:func:`backstride.pool.queries.open_pool`).
+The experiments table gained ``finished`` with bundle version 2, the runs table ``onset_low_m`` and
+``onset_high_m`` with version 3: files written before lack them, and the queries read them by name
+(:func:`backstride.pool.queries.open_pool`).
 
 Files are never changed or deleted. Adding a bundle that is already there (same contributor, same
 hash) changes nothing. A newer bundle of the same contributor (higher ``revision``; on a tie, imported
@@ -59,6 +60,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("distance_m", pa.int32()),
             pa.field("pain", pa.bool_()),
             pa.field("onset_m", pa.int32()),
+            pa.field("onset_low_m", pa.int32()),
+            pa.field("onset_high_m", pa.int32()),
             pa.field("severity", pa.int32()),
             pa.field("descent_share", pa.float64()),
             pa.field("lift_48h", pa.bool_()),

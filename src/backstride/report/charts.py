@@ -57,24 +57,36 @@ def survival_chart(findings: Findings, unit: str) -> str:
 
 
 def trend_chart(findings: Findings, unit: str) -> str:
-    """Median pain-free distance over rolling 8-week windows, with 95% CIs where estimable."""
-    windows = [w for w in findings.trend.windows if w.median_m is not None]
+    """Median pain-free distance over rolling 8-week windows, with 95% CIs where estimable. A window
+    where fewer than half of the runs reached an onset is drawn "beyond": an open marker at its
+    longest run with an arrow up (the pain now starts later than most runs go), never dropped."""
+    windows = [w for w in findings.trend.windows if w.median_m is not None or w.beyond]
     if len(windows) < 2:
         return ""
     xs = [_ord(w.end) for w in windows]
-    meds = [distance_in(w.median_m or 0.0, unit) for w in windows]
+    level = [
+        distance_in((w.median_m if w.median_m is not None else w.longest_m) or 0.0, unit) for w in windows
+    ]
     highs = [distance_in(w.ci_m[1], unit) for w in windows if w.ci_m[1] is not None]
-    hi = max(meds + highs) * 1.1
+    hi = max(level + highs) * 1.15
     chart = Chart.new((min(xs) - 3, max(xs) + 3), (0.0, hi), "Median pain-free distance over time")
     chart.axes(_date_ticks(min(xs), max(xs)), _dist_ticks(hi, unit)[1:], "end of 8-week window", "median")
-    for x, w in zip(xs, windows, strict=True):
+    for x, w, y in zip(xs, windows, level, strict=True):
+        if w.beyond:
+            chart.segment(x, y, x, hi, "ci beyond")
+            chart.point(
+                x, y, "free", 4, f"beyond {y:.2f} {unit}: fewer than half of the runs reached an onset"
+            )
+            continue
         lo = distance_in(w.ci_m[0], unit) if w.ci_m[0] is not None else None
         up = distance_in(w.ci_m[1], unit) if w.ci_m[1] is not None else hi
         if lo is not None:
             chart.segment(x, lo, x, up, "ci")
-    chart.polyline(xs, meds, "line main")
-    for x, m in zip(xs, meds, strict=True):
-        chart.point(x, m, "dot")
+    reached = [(x, y) for x, w, y in zip(xs, windows, level, strict=True) if not w.beyond]
+    if len(reached) > 1:
+        chart.polyline([p[0] for p in reached], [p[1] for p in reached], "line main")
+    for x, y in reached:
+        chart.point(x, y, "dot")
     return chart.render()
 
 

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection, select
 
 from backstride.analysis.features import MODEL_FACTORS
-from backstride.analysis.findings import Findings
+from backstride.analysis.findings import Findings, Sensitivity
 from backstride.analysis.results import fmt_p, fmt_ratio, fmt_ratio_range
 from backstride.experiments.report import experiment_report_html
 from backstride.plan.from_analysis import plan_for_user
@@ -103,6 +103,16 @@ def _terrain_run(findings: Findings) -> dict[str, Any] | None:
     }
 
 
+def _sensitivity_line(x: Sensitivity, target_m: float, unit: str) -> str:
+    if not x.enough:
+        return f"{x.label}: too few runs for an estimate"
+    median = f"beyond {_dist(x.longest_m, unit)}" if x.beyond else _dist(x.median_m, unit)
+    line = f"{x.label}: median {median} ({x.runs} runs, {x.events} onsets)"
+    if x.p_target is not None and x.p_target.value is not None:
+        line += f"; chance of {format_distance(target_m, unit)} pain-free {x.p_target.value:.0%}"
+    return line
+
+
 def _factor_rows(findings: Findings) -> list[dict[str, Any]]:
     titles = {f.name: f.title for f in MODEL_FACTORS}
     rows = []
@@ -150,7 +160,13 @@ def report_context(conn: Connection, user_id: int, findings: Findings, unit: str
         "reported": findings.reported,
         "unknown": findings.unknown,
         "enough": findings.enough_data,
-        "median": _dist(pf.median_m, unit),
+        "median": (
+            f"beyond {_dist(pf.longest_m, unit)} (not reached)" if pf.beyond else _dist(pf.median_m, unit)
+        ),
+        "pf_enough": pf.enough,
+        "pf_beyond": pf.beyond,
+        "drafts": findings.drafts,
+        "sensitivity": [_sensitivity_line(x, findings.target_m, unit) for x in findings.sensitivity],
         "ci": (_dist(pf.ci_m[0], unit), _dist(pf.ci_m[1], unit)),
         "method": pf.method,
         "events": pf.events,

@@ -3,12 +3,16 @@
 The pain hazard over distance d (metres) on run i is
 
     h_i(d) = h0(d) * exp(sum_c beta_c * x_ic) * exp(beta_descent * [grade_i(d) < descent_grade])
+             * exp(beta_spike * [d > (1 + SPIKE_MARGIN) * longest_30d_i])
 
 with a Weibull baseline ``h0(d) = (k / scale) * (d / scale)^(k - 1)``, run-level covariates x_ic
-(see :data:`RUN_COVARIATES`) and a time-varying in-run term for steep descents. The onset distance
-is drawn by inverting the cumulative hazard: ``H_i(T) = E``, E ~ Exp(1). Because the run-level part
-factors out, ``H_i(d) = exp(eta_i) * G_route(d)`` with ``G_route`` precomputed once per route on a
-10 m grid, so drawing hundreds of onsets is a handful of numpy calls.
+(see :data:`RUN_COVARIATES`), a time-varying in-run term for steep descents, and the single-run spike
+as a term that switches on inside the run once it is 10% past the longest run of the previous 30 days
+(never after a lay-off with no run in those days). The onset distance is drawn by inverting the
+cumulative hazard: ``H_i(T) = E``, E ~ Exp(1). Because the run-level part factors out,
+``H_i(d) = exp(eta_i) * (G(d) + (exp(beta_spike) - 1) * max(G(d) - G(threshold_i), 0))`` with
+``G = G_route`` precomputed once per route on a 10 m grid, so drawing hundreds of onsets is a handful
+of numpy calls.
 """
 
 from __future__ import annotations
@@ -25,12 +29,15 @@ FloatArray = NDArray[Any]
 
 GRID_M = 10.0
 MAX_DISTANCE_M = 60_000.0
+#: The spike switches on this fraction past the longest run of the previous 30 days (the analysis's
+#: ``backstride.analysis.features.SPIKE_MARGIN``; a test keeps the two equal).
+SPIKE_MARGIN = 0.10
 
 #: Run-level covariates the simulator records and the truth can weight (units in brackets).
 RUN_COVARIATES: dict[str, str] = {
     "me_lower_48h": "a max-effort lower-body session in the 48 h before the run (0/1)",
     "glute_days_7d": "days with glute work in the 7 days before the run (0-7)",
-    "spike": "distance / longest run in the previous 30 days - 1 (0 when none before; fraction)",
+    "spike": "past 110% of the longest run of the previous 30 days (0/1, switches on inside the run)",
     "weeks": "weeks since the first simulated run (adaptation)",
     "headphones": "ran with headphones (0/1; never has an effect: a null factor)",
 }
@@ -121,6 +128,12 @@ class Route:
 
     def grade_at(self, d: FloatArray) -> FloatArray:
         return (self.altitude_at(d + GRID_M / 2) - self.altitude_at(d - GRID_M / 2)) / GRID_M
+
+    def cumhaz_at(self, d: FloatArray) -> FloatArray:
+        """G_route at distances ``d`` (inf beyond the grid, so an unreachable threshold stays so)."""
+        grid = np.arange(self.cumhaz_unit.size) * GRID_M
+        x = np.asarray(d, dtype=float)
+        return np.where(x > grid[-1], np.inf, np.interp(np.minimum(x, grid[-1]), grid, self.cumhaz_unit))
 
     def onset_for(self, target: FloatArray) -> FloatArray:
         """Distances where G_route reaches ``target`` (inf beyond the grid)."""

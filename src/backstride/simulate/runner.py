@@ -4,7 +4,9 @@
 per lifting set, per routine entry, per body-weight entry), the routes, and the :class:`Truth`.
 
 Runs frame columns (SI units): ``run_id``, ``start`` (datetime), ``route``, ``distance_m``,
-``duration_s``, the covariates of :data:`RUN_COVARIATES`, ``onset_true_m`` (latent onset; inf when
+``duration_s``, the covariates of :data:`RUN_COVARIATES` (``spike`` there is the finished run's
+excess over ``longest_30d_m``, NaN after a lay-off; the hazard uses ``spike_threshold_m``, inf when
+no run came in the 30 days before), ``onset_true_m`` (latent onset; inf when
 the hazard never reaches it), ``event`` (onset before the end), ``report`` ("lap" = the runner
 pressed lap at the onset, "interval" = reported only as "during lap k", "none" = reported pain-free,
 "unknown" = no report), ``onset_m`` (exact onset as reported, else NaN), ``onset_low_m``/
@@ -15,13 +17,14 @@ Use :meth:`SimulatedRunner.analysis_runs` for the runs a pain report exists for.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
-from backstride.simulate.model import RUN_COVARIATES, Route, Scenario, Truth, make_route
+from backstride.simulate.model import RUN_COVARIATES, SPIKE_MARGIN, Route, Scenario, Truth, make_route
 
 
 @dataclass
@@ -46,11 +49,16 @@ class SimulatedRunner:
         d = np.atleast_1d(np.asarray(distance_m, dtype=float))
         eta = self.runs["eta"].to_numpy(float)
         route_idx = self.runs["route_index"].to_numpy(int)
+        threshold = self.runs["spike_threshold_m"].to_numpy(float)
+        lift = math.exp(self.truth.log_hr.get("spike", 0.0)) - 1.0
         total = np.zeros(d.size)
         for r, route in enumerate(self.routes):
             g = np.interp(d, np.arange(route.cumhaz_unit.size) * 10.0, route.cumhaz_unit)
-            sel = eta[route_idx == r]
-            total += np.exp(-np.exp(sel)[:, None] * g[None, :]).sum(axis=0)
+            sel = route_idx == r
+            g_thr = route.cumhaz_at(threshold[sel])
+            excess = np.maximum(g[None, :] - np.where(np.isfinite(g_thr), g_thr, np.inf)[:, None], 0.0)
+            cum = g[None, :] + lift * excess
+            total += np.exp(-np.exp(eta[sel])[:, None] * cum).sum(axis=0)
         return total / len(self.runs)
 
     def true_median_m(self) -> float:
@@ -127,21 +135,26 @@ def simulate_runner(scenario: Scenario, seed: int) -> SimulatedRunner:
     t_days = run_day.astype(float)
     window = (t_days[None, :] < t_days[:, None]) & (t_days[None, :] >= t_days[:, None] - 30)
     longest = np.where(window, distance[None, :], 0.0).max(axis=1)
-    spike = np.where(longest > 0, distance / np.where(longest > 0, longest, 1.0) - 1.0, 0.0)
+    longest = np.where(longest > 0, longest, np.nan)
+    threshold = np.where(np.isfinite(longest), (1 + SPIKE_MARGIN) * longest, np.inf)
     x = {
         "me_lower_48h": me_lower_48h,
         "glute_days_7d": glute_7d,
-        "spike": spike,
+        "spike": distance / longest - 1.0,
         "weeks": week,
         "headphones": (rng.random(n) < 0.5).astype(float),
     }
-    eta = sum((truth.log_hr.get(c, 0.0) * x[c] for c in RUN_COVARIATES), np.zeros(n))
+    eta = sum((truth.log_hr.get(c, 0.0) * x[c] for c in RUN_COVARIATES if c != "spike"), np.zeros(n))
     route_idx = rng.integers(0, len(routes), n)
     target = rng.exponential(1.0, n) * np.exp(-eta)
     onset = np.full(n, np.inf)
+    spike_hr = math.exp(truth.log_hr.get("spike", 0.0))
     for r, route in enumerate(routes):
         sel = route_idx == r
-        onset[sel] = route.onset_for(target[sel])
+        g_thr = route.cumhaz_at(threshold[sel])
+        past = target[sel] > g_thr
+        reached = np.where(past, g_thr + (target[sel] - np.where(past, g_thr, 0.0)) / spike_hr, target[sel])
+        onset[sel] = route.onset_for(reached)
     event = onset < distance
     u = rng.random(n)
     report = np.where(
@@ -161,6 +174,8 @@ def simulate_runner(scenario: Scenario, seed: int) -> SimulatedRunner:
             "distance_m": distance,
             "duration_s": np.round(distance / speed),
             **x,
+            "longest_30d_m": longest,
+            "spike_threshold_m": threshold,
             "eta": eta,
             "onset_true_m": onset,
             "event": event,

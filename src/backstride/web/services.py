@@ -6,8 +6,10 @@
   read in one query.
 - :func:`pain_free_overview`: the pain-free distance over the last :data:`WINDOW_DAYS` days, the same
   for the window that ended :data:`COMPARE_DAYS` days ago, and the rolling trend, from
-  :func:`backstride.analysis.survival.pain_free_distance` / ``rolling_pain_free`` on
-  :func:`backstride.log.pain.pain_reports`. Cached per runner until their runs or reports change.
+  :func:`backstride.analysis.survival.pain_free_distance` / :func:`backstride.analysis.trend.
+  rolling_pain_free` on the confirmed reports of :func:`backstride.log.pain.pain_reports` (unconfirmed
+  lap-button drafts stay out, as in the analysis; fewer than 10 runs give no numbers: the minimum-data
+  rule). Cached per runner until their runs or reports change.
 - :func:`red_flag_banner`: the open red flag of :mod:`backstride.plan.screens`, if any.
 - :func:`pain_free_offers`: with ``lap_is_pain`` on, the runs of a page with no report and no lap
   press, to offer as "pain-free?" (one tap records a pain-free report).
@@ -186,6 +188,9 @@ def _window(frame: Any, end: datetime) -> dict[str, Any]:
         "end": end,
         "runs": result.runs,
         "events": result.events,
+        "enough": result.enough,
+        "beyond": result.beyond,
+        "longest_m": result.longest_m,
         "median_m": result.median_m,
         "ci_low_m": low,
         "ci_high_m": high,
@@ -195,18 +200,26 @@ def _window(frame: Any, end: datetime) -> dict[str, Any]:
 
 def _overview(conn: Connection, user_id: int, now: datetime) -> dict[str, Any]:
     try:
-        from backstride.analysis.survival import rolling_pain_free
+        from backstride.analysis.trend import rolling_pain_free
     except ImportError:  # the analysis package is optional while it is being built
         return {"status": "not available", "reason": "the analysis package is not installed"}
     from backstride.log.pain import pain_reports
 
     frame = pain_reports(conn, user_id).rename(columns={"start_utc": "start"})
+    drafts = int((~frame["confirmed"].astype(bool)).sum()) if not frame.empty else 0
+    frame = frame[frame["confirmed"].astype(bool)] if not frame.empty else frame
     if frame.empty:
         return {"status": "no data", "reason": "no pain reports yet: log pain (or none) after your runs"}
     current = _window(frame, now)
     before = _window(frame, now - timedelta(days=COMPARE_DAYS))
     trend = [
-        {"end": w.end.replace(tzinfo=UTC), "runs": w.runs, "median_m": w.median_m}
+        {
+            "end": w.end.replace(tzinfo=UTC),
+            "runs": w.runs,
+            "median_m": w.median_m,
+            "beyond": w.beyond,
+            "longest_m": w.longest_m,
+        }
         for w in rolling_pain_free(frame, window_days=WINDOW_DAYS, step_days=TREND_STEP_DAYS)
     ]
     change = None
@@ -215,6 +228,7 @@ def _overview(conn: Connection, user_id: int, now: datetime) -> dict[str, Any]:
     return {
         "status": "ok",
         "reports": len(frame),
+        "drafts": drafts,
         "now": current,
         "four_weeks_ago": before,
         "change_m": change,

@@ -26,6 +26,7 @@ from backstride.units import (
 )
 from backstride.web.context import CSRF_FIELD, Viewer, display_prefs, form_token, web_state
 from backstride.web.services import red_flag_banner
+from backstride.words import plural
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -64,6 +65,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["elev"] = format_elevation
     env.filters["speed"] = format_speed
     env.filters["say"] = localize  # sentences the library writes in metres
+    env.filters["plural"] = plural  # {{ count | plural("run") }}
     env.filters["band"] = format_band  # categories named in km (the pool's weekly distance)
     env.filters["duration"] = format_duration
     env.filters["local"] = _local
