@@ -137,3 +137,28 @@ def test_experiment_start_defaults_to_today(db: str) -> None:
             "--json")
     )
     assert made["start"] == date.today().isoformat()
+
+
+def test_a_chance_the_curve_pins_at_zero_or_one_has_no_empty_interval() -> None:
+    """'0% (95% CI 0%-0%)' read as a precise estimate; it only means no run got that far pain-free."""
+    from backstride.analysis.survival import Estimate, KaplanMeier
+
+    km = KaplanMeier().fit([800.0, 1200.0, 1500.0], [True, True, True])  # every run had an onset
+    zero = km.prob_pain_free(1500.0)
+    assert (zero.value, zero.ci_low, zero.ci_high) == (0.0, 0.0, 0.0)
+    assert zero.to_text() == "0% (no reported run got this far pain-free)"
+    assert Estimate(1.0, 1.0, 1.0).to_text() == "100% (every reported run that got this far was pain-free)"
+    assert Estimate(0.4, 0.2, 0.6).to_text() == "40% (95% CI 20%-60%)"
+
+
+def test_a_report_without_a_severity_does_not_print_a_question_mark() -> None:
+    from backstride.cli.pain_text import describe, marker
+
+    report = {
+        "status": "pain", "onset_m": 1480.0, "onset_low_m": 1480.0, "onset_high_m": 1480.0,
+        "onset_input": "0.92mi", "severity": None, "confirmed": True, "locations": ["lower-back"],
+        "qualities": [], "stages": [], "lasted_after_s": None,
+    }
+    assert marker(report, "mi") == "pain at 0.92 mi"
+    assert describe(report, "mi").startswith("pain (severity not given) from 0.92 mi")
+    assert marker({**report, "severity": 6}, "mi") == "6/10 at 0.92 mi"

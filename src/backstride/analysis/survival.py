@@ -57,6 +57,13 @@ class Estimate(Result):
     def text_lines(self) -> list[str]:
         if self.value is None:
             return ["not estimable yet"]
+        if self.value == self.ci_low == self.ci_high and self.value in (0.0, 1.0):
+            # The curve is flat at 0 or 1 here: no interval can be drawn around it.
+            return [
+                "0% (no reported run got this far pain-free)"
+                if self.value == 0.0
+                else "100% (every reported run that got this far was pain-free)"
+            ]
         lo = "?" if self.ci_low is None else f"{self.ci_low:.0%}"
         hi = "?" if self.ci_high is None else f"{self.ci_high:.0%}"
         return [f"{self.value:.0%} (95% CI {lo}-{hi})"]

@@ -48,7 +48,8 @@ def onset_text(
 
 def marker(report: Mapping[str, Any] | None, unit: str, distance_m: float | None = None) -> str:
     """A run's pain in a few words: ``pain-free``, ``6/10 at 1.20 mi``, ``4/10 1.00-1.50 mi``,
-    ``lap press at 1.10 mi (draft)``; ``-`` without a report (unknown, not pain-free)."""
+    ``pain at 0.90 mi`` (no severity given), ``lap press at 1.10 mi (draft)``; ``-`` without a report
+    (unknown, not pain-free)."""
     if report is None:
         return "-"
     if report["status"] == "none":
@@ -58,7 +59,7 @@ def marker(report: Mapping[str, Any] | None, unit: str, distance_m: float | None
     if not report["confirmed"]:
         return f"lap press {at}{where} (draft)"
     severity = report["severity"]
-    return f"{'?' if severity is None else severity}/10 {at}{where}"
+    return f"pain {at}{where}" if severity is None else f"{severity}/10 {at}{where}"
 
 
 def describe(report: dict[str, Any] | None, unit: str) -> str:
@@ -68,7 +69,8 @@ def describe(report: dict[str, Any] | None, unit: str) -> str:
     if report["status"] == "none":
         return "pain-free"
     where = ", ".join(report["locations"]) or "-"
-    text = f"pain {report['severity'] if report['severity'] is not None else '?'}/10 from "
+    severity = report["severity"]
+    text = "pain (severity not given) from " if severity is None else f"pain {severity}/10 from "
     text += onset_text(report, unit)
     text += f"; where: {where}; quality: {', '.join(report['qualities']) or '-'}"
     for stage in report["stages"]:
