@@ -190,7 +190,7 @@ def test_every_page_fits_a_phone(demo_server: tuple[str, int]) -> None:
     base, experiment = demo_server
     import httpx
 
-    runs = httpx.get(f"{base}/api/runs?limit=5").json()["runs"]
+    runs = httpx.get(f"{base}/api/runs?limit=5", timeout=60).json()["runs"]
     pages = [
         "/",
         "/runs",
@@ -223,7 +223,7 @@ def test_every_page_fits_a_phone(demo_server: tuple[str, int]) -> None:
         assert page.evaluate(f"{cell}.textAlign") == "left"
         page.set_viewport_size(PHONE["viewport"])
         # The report, as downloaded.
-        page.set_content(httpx.get(f"{base}/analysis/report").text)
+        page.set_content(httpx.get(f"{base}/analysis/report", timeout=120).text)
         document, body, viewport = page.evaluate(WIDTH)
         assert document == 375 and body <= 375, ("report", document, body)
         smallest = page.evaluate(
