@@ -49,7 +49,8 @@ def test_every_export_resolves_and_has_a_docstring(name: str) -> None:
     assert inspect.getdoc(value), f"backstride.{name} has no docstring"
     assert name in dir(backstride)
     if inspect.isclass(value):
-        for member, attr in vars(value).items():
+        for member in dir(value):
+            attr = inspect.getattr_static(value, member)
             if member.startswith("_"):
                 continue
             if callable(attr) or isinstance(attr, property | functools.cached_property):

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from backstride.analysis.cox import Ties, fit_cox
-from backstride.analysis.poisson import fit_poisson
+from backstride.analysis.cox import CoxFit, Ties, fit_cox
+from backstride.analysis.poisson import PoissonFit, fit_poisson
 from backstride.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -59,23 +59,48 @@ def _numbers(df: pd.DataFrame, column: str) -> np.ndarray:
     return values
 
 
-def _table(names: list[str], columns: dict[str, Any], index_name: str) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame(columns, index=pd.Index(names, name=index_name))
-
-
 class _Fitted:
-    """What both estimators share: the fitted check and a one-line ``repr``."""
+    """What both estimators share: the fitted coefficients as pandas objects, ``summary``, ``repr``."""
 
     _what = "model"
+    _ratio = "ratio"  # the name of exp(coef) in ``summary``
+    _index = "term"
+    _fit: CoxFit | PoissonFit
 
-    def _require_fit(self) -> None:
-        if not hasattr(self, "params_"):
+    def _keep(self, fit: CoxFit | PoissonFit) -> None:
+        import pandas as pd
+
+        names = list(fit.names)
+        self.params_ = pd.Series(fit.coef, index=names, name="coef")
+        self.standard_errors_ = pd.Series(fit.se, index=names, name="se")
+        self.confidence_intervals_ = pd.DataFrame({"ci_low": fit.ci_low, "ci_high": fit.ci_high}, index=names)
+        self._fit = fit
+
+    def _extra(self) -> dict[str, Any]:
+        return {}
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per term of the model (columns: see :mod:`backstride.analysis.regression`)."""
+        import pandas as pd
+
+        if not hasattr(self, "_fit"):
             raise ValidationError(f"this {type(self).__name__} is not fitted yet: call fit() first")
+        f = self._fit
+        columns = {
+            "coef": f.coef,
+            self._ratio: np.exp(f.coef),
+            "se": f.se,
+            "ci_low": f.ci_low,
+            "ci_high": f.ci_high,
+            "z": f.coef / f.se,
+            "p": f.p_value,
+            **self._extra(),
+        }
+        return pd.DataFrame(columns, index=pd.Index(list(f.names), name=self._index))
 
     def __repr__(self) -> str:
-        if not hasattr(self, "params_"):
+        if not hasattr(self, "_fit"):
             return f"<{type(self).__name__}: not fitted>"
         rows, events = getattr(self, "n_rows_", 0), getattr(self, "n_events_", 0)
         return f"<{type(self).__name__}: {self._what} fitted on {rows} rows, {events} onsets>"
@@ -94,6 +119,8 @@ class CoxRegression(_Fitted):
     """
 
     _what = "Cox model"
+    _ratio = "hazard_ratio"
+    _index = "covariate"
 
     def __init__(self, penalizer: float = 0.0, alpha: float = 0.05, ties: Ties = "efron") -> None:
         self.penalizer = penalizer
@@ -128,36 +155,17 @@ class CoxRegression(_Fitted):
             entry=entry,
             ties=self.ties,
         )
-        self.params_ = pd.Series(fit.coef, index=names, name="coef")
+        self._keep(fit)
         self.hazard_ratios_ = pd.Series(fit.hazard_ratio, index=names, name="hazard_ratio")
-        self.standard_errors_ = pd.Series(fit.se, index=names, name="se")
-        self.confidence_intervals_ = pd.DataFrame({"ci_low": fit.ci_low, "ci_high": fit.ci_high}, index=names)
         self.log_likelihood_ = fit.log_likelihood
         self.n_rows_ = fit.n
         self.n_events_ = fit.n_events
-        self._fit = fit
         return self
 
-    @property
-    def summary(self) -> pd.DataFrame:
-        """One row per covariate (columns: see the module docstring)."""
-        self._require_fit()
-        f = self._fit
-        return _table(
-            f.names,
-            {
-                "coef": f.coef,
-                "hazard_ratio": f.hazard_ratio,
-                "se": f.se,
-                "ci_low": f.ci_low,
-                "ci_high": f.ci_high,
-                "z": f.z,
-                "p": f.p_value,
-                "ph_statistic": f.ph_statistic,
-                "ph_p": f.ph_p_value,
-            },
-            "covariate",
-        )
+    def _extra(self) -> dict[str, Any]:
+        fit = self._fit
+        assert isinstance(fit, CoxFit)
+        return {"ph_statistic": fit.ph_statistic, "ph_p": fit.ph_p_value}
 
 
 class PoissonRegression(_Fitted):
@@ -176,6 +184,7 @@ class PoissonRegression(_Fitted):
     """
 
     _what = "Poisson model"
+    _ratio = "rate_ratio"
 
     def __init__(self, alpha: float = 0.05, ridge: float = 1e-8) -> None:
         self.alpha = alpha
@@ -216,36 +225,14 @@ class PoissonRegression(_Fitted):
         fit = fit_poisson(
             x, counts, exposure, terms, n_baseline=len(levels), ridge=self.ridge, alpha=self.alpha
         )
-        self.params_ = pd.Series(fit.coef, index=terms, name="coef")
+        self._keep(fit)
         self.rate_ratios_ = pd.Series(np.exp(fit.coef), index=terms, name="rate_ratio")
-        self.standard_errors_ = pd.Series(fit.se, index=terms, name="se")
-        self.confidence_intervals_ = pd.DataFrame({"ci_low": fit.ci_low, "ci_high": fit.ci_high}, index=terms)
         # the engine drops log(y!), constant in beta; statsmodels and R report the full likelihood
         self.log_likelihood_ = float(fit.log_likelihood - gammaln(counts + 1).sum())
         self.n_rows_ = len(df)
         self.n_events_ = int(counts.sum())
         self.exposure_ = float(exposure.sum())
-        self._fit = fit
         return self
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """One row per term, baseline first (columns: see the module docstring)."""
-        self._require_fit()
-        f = self._fit
-        return _table(
-            f.names,
-            {
-                "coef": f.coef,
-                "rate_ratio": np.exp(f.coef),
-                "se": f.se,
-                "ci_low": f.ci_low,
-                "ci_high": f.ci_high,
-                "z": f.coef / f.se,
-                "p": f.p_value,
-            },
-            "term",
-        )
 
 
 __all__ = ["CoxRegression", "PoissonRegression"]

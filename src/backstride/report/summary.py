@@ -22,11 +22,11 @@ import pandas as pd
 
 from backstride.analysis.factors import FactorAnalysis
 from backstride.analysis.features import MODEL_FACTORS
-from backstride.analysis.findings import Findings
+from backstride.analysis.findings import Findings, Sensitivity
 from backstride.analysis.results import fmt_p, fmt_ratio
-from backstride.analysis.survival import Estimate
+from backstride.analysis.survival import Estimate, PainFreeResult
 from backstride.analysis.terrain import TerrainResult
-from backstride.analysis.trend import Trend
+from backstride.analysis.trend import Trend, WindowResult
 from backstride.errors import ValidationError
 from backstride.report import _env
 from backstride.units import distance_in, localize
@@ -60,57 +60,12 @@ def _frame(rows: list[dict[str, Any]], columns: list[str], index: str) -> pd.Dat
     return frame.set_index(index)
 
 
-def pain_free_frame(findings: Findings, unit: str) -> pd.DataFrame:
-    """The headline pain-free distance, then each sensitivity line (index ``estimate``)."""
-
-    def dist(metres: float | None) -> float:
-        return math.nan if metres is None else distance_in(metres, unit)
-
-    pf = findings.pain_free
-    rows = [
-        {
-            "estimate": "headline",
-            "method": pf.method,
-            "runs": pf.runs,
-            "onsets": pf.events,
-            "onsets_in_a_lap": pf.interval_censored,
-            "enough": pf.enough,
-            f"median_{unit}": dist(pf.median_m),
-            f"ci_low_{unit}": dist(pf.ci_m[0]),
-            f"ci_high_{unit}": dist(pf.ci_m[1]),
-            "beyond": pf.beyond,
-            f"longest_{unit}": dist(pf.longest_m),
-            f"target_{unit}": dist(findings.target_m),
-            **_chance(pf.p_target),
-        }
-    ]
-    for s in findings.sensitivity:
-        rows.append(
-            {
-                "estimate": localize(s.label, unit),
-                "runs": s.runs,
-                "onsets": s.events,
-                "enough": s.enough,
-                f"median_{unit}": dist(s.median_m),
-                "beyond": s.beyond,
-                f"longest_{unit}": dist(s.longest_m),
-                f"target_{unit}": dist(findings.target_m),
-                **_chance(s.p_target),
-            }
-        )
-    columns = [c for c in rows[0] if c != "estimate"]
-    return _frame(rows, columns, "estimate")
+def _dist(metres: float | None, unit: str) -> float:
+    return math.nan if metres is None else distance_in(metres, unit)
 
 
-def trend_frame(trend: Trend, unit: str) -> pd.DataFrame:
-    """One row per rolling window (the trend chart's points); windows with too few runs are absent."""
-
-    def dist(metres: float | None) -> float:
-        return math.nan if metres is None else distance_in(metres, unit)
-
-    columns = [
-        "start",
-        "end",
+def _estimate_columns(unit: str) -> list[str]:
+    return [
         "runs",
         "onsets",
         f"median_{unit}",
@@ -122,23 +77,51 @@ def trend_frame(trend: Trend, unit: str) -> pd.DataFrame:
         "p_target_low",
         "p_target_high",
     ]
+
+
+def _estimate(result: PainFreeResult | Sensitivity | WindowResult, unit: str) -> dict[str, Any]:
+    """What every pain-free estimate has: runs, onsets, the median with its CI (a sensitivity line
+    has none), whether it lies beyond the longest run, and the chance of the target."""
+    low, high = getattr(result, "ci_m", (None, None))
+    return {
+        "runs": result.runs,
+        "onsets": result.events,
+        f"median_{unit}": _dist(result.median_m, unit),
+        f"ci_low_{unit}": _dist(low, unit),
+        f"ci_high_{unit}": _dist(high, unit),
+        "beyond": result.beyond,
+        f"longest_{unit}": _dist(result.longest_m, unit),
+        **_chance(result.p_target),
+    }
+
+
+def pain_free_frame(findings: Findings, unit: str) -> pd.DataFrame:
+    """The headline pain-free distance, then each sensitivity line (index ``estimate``)."""
+    pf = findings.pain_free
+    target = {f"target_{unit}": _dist(findings.target_m, unit)}
     rows = [
         {
-            "window": i,
-            "start": w.start.date(),
-            "end": w.end.date(),
-            "runs": w.runs,
-            "onsets": w.events,
-            f"median_{unit}": dist(w.median_m),
-            f"ci_low_{unit}": dist(w.ci_m[0]),
-            f"ci_high_{unit}": dist(w.ci_m[1]),
-            "beyond": w.beyond,
-            f"longest_{unit}": dist(w.longest_m),
-            **_chance(w.p_target),
+            "estimate": "headline",
+            "method": pf.method,
+            "enough": pf.enough,
+            "onsets_in_a_lap": pf.interval_censored,
+            **target,
+            **_estimate(pf, unit),
         }
+    ]
+    for s in findings.sensitivity:
+        rows.append({"estimate": localize(s.label, unit), "enough": s.enough, **target, **_estimate(s, unit)})
+    columns = ["method", "enough", "onsets_in_a_lap", f"target_{unit}", *_estimate_columns(unit)]
+    return _frame(rows, columns, "estimate")
+
+
+def trend_frame(trend: Trend, unit: str) -> pd.DataFrame:
+    """One row per rolling window (the trend chart's points); windows with too few runs are absent."""
+    rows = [
+        {"window": i, "start": w.start.date(), "end": w.end.date(), **_estimate(w, unit)}
         for i, w in enumerate(trend.windows)
     ]
-    return _frame(rows, columns, "window")
+    return _frame(rows, ["start", "end", *_estimate_columns(unit)], "window")
 
 
 FACTOR_COLUMNS = [
@@ -213,9 +196,7 @@ def terrain_frame(terrain: TerrainResult | None, unit: str) -> pd.DataFrame:
             "p": _number(t.p_value),
             "q": _number(t.q_value),
             "onsets_with": t.events_with,
-            exposure: math.nan
-            if t.exposure_km_with is None
-            else distance_in(t.exposure_km_with * 1000, unit),
+            exposure: _dist(None if t.exposure_km_with is None else t.exposure_km_with * 1000, unit),
             "sentence": localize(t.sentence, unit),
         }
         for t in (terrain.terms if terrain is not None else [])
