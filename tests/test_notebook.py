@@ -8,6 +8,8 @@ import json
 import math
 import re
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import lxml.html
@@ -18,6 +20,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 import backstride
+from backstride.analysis.findings import Change
 from backstride.analysis.results import fmt_ratio
 from backstride.cli import app
 from backstride.demo import run_demo
@@ -166,6 +169,13 @@ def test_html_shows_the_text_and_the_tables(analyses: dict[str, Analysis]) -> No
     me = rows[0].findall("td")
     assert me[header.index("hazard_ratio")].text_content() == fmt_ratio(factors.iloc[0]["hazard_ratio"])
     assert not re.search(r">\s*nan\s*<", analysis._repr_html_(), re.IGNORECASE)
+
+
+def test_html_escapes_what_the_runner_typed(analyses: dict[str, Analysis]) -> None:
+    findings = analyses["km"].findings
+    typed = "new shoe: <script>alert(1)</script>"
+    shown = Analysis(replace(findings, changes=[Change(date(2025, 3, 1), typed)]), unit="km")._repr_html_()
+    assert "<script>" not in shown and "new shoe: &lt;script&gt;alert(1)&lt;/script&gt;" in shown
 
 
 def test_an_empty_store_and_the_stored_unit(sqlite_engine: Engine) -> None:
