@@ -132,6 +132,25 @@ class KaplanMeier:
         )
         return self
 
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The curve as a table, one row per observed distance (index ``distance_m``): ``at_risk``,
+        ``events``, ``survival``, ``ci_low``, ``ci_high``."""
+        if not hasattr(self, "survival_"):
+            from backstride.errors import ValidationError
+
+            raise ValidationError("this KaplanMeier is not fitted yet: call fit() first")
+        return pd.DataFrame(
+            {
+                "at_risk": self.at_risk_,
+                "events": self.events_at_,
+                "survival": self.survival_,
+                "ci_low": self.ci_low_,
+                "ci_high": self.ci_high_,
+            },
+            index=pd.Index(self.timeline_, name="distance_m"),
+        )
+
     def survival_at(self, distance_m: ArrayLike) -> FloatArray:
         """S(d) at the given distances (a right-continuous step function; NaN beyond the data)."""
         x = np.atleast_1d(np.asarray(distance_m, dtype=float))
