@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from backstride.errors import ValidationError
-from backstride.importing import import_paths
+from backstride.ingest.files import import_paths
 from backstride.log.archive import delete_all, export, restore, user_tables
 from backstride.log.body import record_weight
 from backstride.log.checkin import record_checkin

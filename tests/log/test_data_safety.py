@@ -18,7 +18,7 @@ from backstride.cli import app
 from backstride.config import database_url
 from backstride.errors import ValidationError
 from backstride.importers.fit.writer import write_fit
-from backstride.importing import import_paths
+from backstride.ingest.files import import_paths
 from backstride.log.aliases import list_aliases, set_alias
 from backstride.log.archive import delete_all, export
 from backstride.log.catalogue import classify, translations

@@ -10,10 +10,10 @@ import typer
 from rich.markup import escape
 
 from backstride.cli.context import State, console, err_console, handle_errors, print_json, state
-from backstride.importing import ImportInterrupted, ImportSummary, import_paths
+from backstride.ingest.files import ImportInterrupted, ImportSummary, import_paths
 
 if TYPE_CHECKING:
-    from backstride.importing import SavedHook
+    from backstride.ingest.files import SavedHook
 
 #: Up to this many newly arrived runs get a line each with where to log their pain.
 QUICK_LOG_LINES = 5

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from backstride.errors import NotFoundError, ValidationError
-from backstride.importing import import_paths
+from backstride.ingest.files import import_paths
 from backstride.log.context import get_context
 from backstride.log.pain import delete_pain, onset_from_first_lap_hook, record_pain
 from backstride.runview import run_detail, run_record

@@ -294,7 +294,7 @@ def import_paths(
             summary.outcomes.append(Outcome(problem.name, status, problem.reason))
         health = [s for s in sources if s.kind == "apple_health"]
         if health:
-            from backstride.importing_health import import_health_export
+            from backstride.ingest.apple_health import import_health_export
 
             sources = [s for s in sources if s.kind != "apple_health"]
             for source in health:
