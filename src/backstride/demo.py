@@ -43,7 +43,8 @@ from backstride.config import database_url
 from backstride.importers.fit.writer import write_fit
 from backstride.importers.gpx import write_gpx
 from backstride.importers.tcx import write_tcx
-from backstride.ingest.files import ImportSummary, import_paths
+from backstride.ingest.files import import_paths
+from backstride.ingest.saving import ImportSummary
 from backstride.log.body import record_weight
 from backstride.log.context import set_context
 from backstride.log.lifting_csv import import_lifting_csv

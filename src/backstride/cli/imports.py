@@ -10,10 +10,11 @@ import typer
 from rich.markup import escape
 
 from backstride.cli.context import State, console, err_console, handle_errors, print_json, state
-from backstride.ingest.files import ImportInterrupted, ImportSummary, import_paths
+from backstride.ingest.files import ImportInterrupted, import_paths
+from backstride.ingest.saving import ImportSummary
 
 if TYPE_CHECKING:
-    from backstride.ingest.files import SavedHook
+    from backstride.ingest.saving import SavedHook
 
 #: Up to this many newly arrived runs get a line each with where to log their pain.
 QUICK_LOG_LINES = 5

@@ -26,7 +26,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from backstride.importers.sources import ACTIVITY_SUFFIXES
-from backstride.ingest.files import Outcome, SavedHook, import_paths
+from backstride.ingest.files import import_paths
+from backstride.ingest.saving import Outcome, SavedHook
 
 #: Seconds a file must stay unchanged before it is taken as complete.
 SETTLE_S = 2.0
