@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from backstride.errors import NotFoundError
-from backstride.web import accounts
+from backstride.store import accounts
 from backstride.web.context import SESSION_COOKIE, State, WebState, Who, check_csrf, viewer
 from backstride.web.templating import render
 

@@ -22,9 +22,9 @@ from starlette.concurrency import run_in_threadpool
 
 from backstride.config import Settings
 from backstride.errors import BackstrideError
+from backstride.store import accounts
 from backstride.store.prefs import PREFERENCES, get_pref
 from backstride.store.schema import LOCAL_USER_ID, settings, users
-from backstride.web import accounts
 from backstride.web.pagecache import LRU, PageCache
 from backstride.web.security import csrf_ok, csrf_token
 

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from backstride.errors import BackstrideError, BadFileError, NotFoundError
-from backstride.web.accounts import TooManyAttempts
+from backstride.store.accounts import TooManyAttempts
 from backstride.web.context import Forbidden, LoginRequired
 
 
