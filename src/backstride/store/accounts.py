@@ -201,6 +201,11 @@ def close_session(conn: Connection, token: str | None) -> None:
         conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash(token)))
 
 
+def username_of(conn: Connection, account_id: int) -> str:
+    """The username of an existing account."""
+    return str(conn.execute(select(users.c.username).where(users.c.id == account_id)).scalar_one())
+
+
 def _account_of(conn: Connection, name: str) -> int | None:
     found = conn.execute(select(users.c.id).where(users.c.username == name)).scalar_one_or_none()
     return None if found is None else int(found)

@@ -17,14 +17,14 @@ from typing import Annotated, Any, TypeVar
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
 from backstride.config import Settings
 from backstride.errors import BackstrideError
 from backstride.store import accounts
-from backstride.store.prefs import PREFERENCES, get_pref
-from backstride.store.schema import LOCAL_USER_ID, settings, users
+from backstride.store.prefs import get_pref, get_prefs
+from backstride.store.schema import LOCAL_USER_ID
 from backstride.web.pagecache import LRU, PageCache
 from backstride.web.security import csrf_ok, csrf_token
 
@@ -120,9 +120,7 @@ def session_viewer(state: WebState, token: str | None) -> Viewer | None:
         found = Viewer(session.account_id, session.account_id, session.username, session=session)
         if session.viewing_id is not None:
             if accounts.has_grant(conn, session.viewing_id, session.account_id):
-                owner = conn.execute(
-                    select(users.c.username).where(users.c.id == session.viewing_id)
-                ).scalar_one()
+                owner = accounts.username_of(conn, session.viewing_id)
                 found = Viewer(
                     session.account_id,
                     session.viewing_id,
@@ -175,14 +173,8 @@ Writer = Annotated[Viewer, Depends(writer)]
 
 def display_prefs(state: WebState, who: Viewer, conn: Connection) -> tuple[str, bool]:
     """The display unit (as :func:`units_for`) and the ``lap_is_pain`` setting, in one query."""
-    rows = conn.execute(
-        select(settings.c.key, settings.c.value).where(
-            settings.c.user_id == who.user_id, settings.c.key.in_(("units", "lap_is_pain"))
-        )
-    ).all()
-    found = {str(r.key): str(r.value) for r in rows}
-    unit = state.settings.units or found.get("units", PREFERENCES["units"].default)
-    return unit, found.get("lap_is_pain", PREFERENCES["lap_is_pain"].default) == "true"
+    found = get_prefs(conn, who.user_id, ("units", "lap_is_pain"))
+    return state.settings.units or found["units"], found["lap_is_pain"] == "true"
 
 
 def units_for(state: WebState, who: Viewer, conn: Connection | None = None) -> str:

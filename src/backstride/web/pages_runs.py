@@ -8,15 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.responses import Response
 
 from backstride.errors import ValidationError
 from backstride.log.context import LOADS, SURFACES, get_context, set_context
 from backstride.log.pain import confirm_pain, get_pain, record_pain
 from backstride.runview import run_detail
+from backstride.store.activities import stored_streams
 from backstride.store.codec import decode_streams
-from backstride.store.schema import streams
 from backstride.web import quicklog, services
 from backstride.web.chart import Chart, build_chart
 from backstride.web.context import State, WebState, Who, Writer, check_csrf, form_token, units_for
@@ -136,11 +136,7 @@ def runs_list(
 def _chart(state: WebState, conn: Connection, detail: dict[str, Any], unit: str) -> Chart | None:
     """The run's chart, drawn again only when its streams (hash of the stored bytes), laps, pain
     report or the unit changed."""
-    row = conn.execute(
-        select(streams.c.codec, streams.c.columns, streams.c.data).where(
-            streams.c.activity_id == detail["id"]
-        )
-    ).first()
+    row = stored_streams(conn, detail["id"])
     if row is None:
         return None
     marks = json.dumps([detail["lap_list"], detail["pain"]], sort_keys=True, default=str)
