@@ -22,10 +22,11 @@ from starlette.concurrency import run_in_threadpool
 
 from backstride.config import Settings
 from backstride.errors import BackstrideError
+from backstride.lru import LRU
 from backstride.store import accounts
 from backstride.store.prefs import get_pref, get_prefs
 from backstride.store.schema import LOCAL_USER_ID
-from backstride.web.pagecache import LRU, PageCache
+from backstride.web.pagecache import PageCache
 from backstride.web.security import csrf_ok, csrf_token
 
 SESSION_COOKIE = "bs_session"
