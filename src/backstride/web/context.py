@@ -57,6 +57,7 @@ class WebState:
     cache: dict[Any, Any] = field(default_factory=dict)
     pages: PageCache = field(default_factory=PageCache)
     charts: LRU[Any] = field(default_factory=LRU)
+    overviews: LRU[dict[str, Any]] = field(default_factory=LRU)
     slow_limiter: Any = None
 
 

@@ -49,7 +49,7 @@ async def upload_form(
 
 @router.get("/analysis")
 def analysis_page(request: Request, who: Who, state: State) -> Response:
-    view = services.analysis_view(state.engine, who.user_id, state.cache, units_for(state, who))
+    view = services.analysis_view(state.engine, who.user_id, state.overviews, units_for(state, who))
     return render(request, who, "analysis.html", {"view": view, "f": view.findings})
 
 
@@ -136,4 +136,5 @@ def delete_everything(
         raise ValidationError(f"type {DELETE_WORD!r} to confirm deleting everything")
     summary = delete_all(state.engine, who.user_id)
     state.cache.clear()
+    state.overviews.clear()
     return RedirectResponse(f"/settings?deleted={summary.total}", status_code=303)

@@ -85,6 +85,7 @@ def _sync(state: Any, user_id: int) -> dict[str, Any]:
 
     result = sync(state.engine, user_id, wait=False, on_saved=onset_from_first_lap_hook)
     state.cache.clear()
+    state.overviews.clear()
     return result.as_dict()
 
 
