@@ -20,7 +20,7 @@ from backstride.log.context import get_context
 from backstride.log.pain import delete_pain, onset_from_first_lap_hook, record_pain
 from backstride.runview import run_detail, run_record
 from backstride.store.run_list import RunFilter, runs_page
-from backstride.web import services
+from backstride.web.analysis_view import analysis_view
 from backstride.web.context import State, Who, Writer, check_origin, run_slow, units_for
 from backstride.web.inputs import MAX_ID, PainBody, day_end, day_start, optional_distance, safe_filename
 
@@ -227,4 +227,4 @@ def analysis(
     ``not enough data`` or ``not available``. Metres; a median is ``null`` when not reached."""
     unit = units_for(state, who)
     target_m = optional_distance(target, unit)
-    return clean(services.analysis_view(state.engine, who.user_id, state.overviews, unit, target_m).to_dict())
+    return clean(analysis_view(state.engine, who.user_id, state.overviews, unit, target_m).to_dict())

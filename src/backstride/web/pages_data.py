@@ -17,7 +17,7 @@ from starlette.responses import Response
 from backstride.errors import ValidationError
 from backstride.log.archive import delete_all, export
 from backstride.store.prefs import PREFERENCES, get_pref, set_pref
-from backstride.web import services
+from backstride.web.analysis_view import DEFAULT_TARGETS, analysis_view
 from backstride.web.api import _save_uploads, import_uploads
 from backstride.web.context import State, Who, Writer, check_csrf, run_slow, units_for
 from backstride.web.templating import render
@@ -49,7 +49,7 @@ async def upload_form(
 
 @router.get("/analysis")
 def analysis_page(request: Request, who: Who, state: State) -> Response:
-    view = services.analysis_view(state.engine, who.user_id, state.overviews, units_for(state, who))
+    view = analysis_view(state.engine, who.user_id, state.overviews, units_for(state, who))
     return render(request, who, "analysis.html", {"view": view, "f": view.findings})
 
 
@@ -59,7 +59,7 @@ def report_download(who: Who, state: State) -> Response:
     from backstride.report import render_report
 
     unit = units_for(state, who)
-    html = render_report(state.engine, who.user_id, unit=unit, target_m=services.DEFAULT_TARGETS[unit])
+    html = render_report(state.engine, who.user_id, unit=unit, target_m=DEFAULT_TARGETS[unit])
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     return HTMLResponse(
         html, headers={"Content-Disposition": f'attachment; filename="backstride-report-{stamp}.html"'}
