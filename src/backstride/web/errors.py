@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from backstride.errors import BackstrideError, BadFileError, NotFoundError
 from backstride.store.accounts import TooManyAttempts
-from backstride.web.context import Forbidden, LoginRequired
+from backstride.web.viewer import Forbidden, LoginRequired
 
 
 def status_of(exc: BackstrideError) -> int:
@@ -35,8 +35,8 @@ def is_api(request: Request) -> bool:
 
 
 def _page(request: Request, status: int, message: str) -> Response:
-    from backstride.web.context import viewer
     from backstride.web.templating import render
+    from backstride.web.viewer import viewer
 
     try:
         who = viewer(request, request.app.state.web)

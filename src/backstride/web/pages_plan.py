@@ -17,9 +17,9 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from backstride.errors import BackstrideError, ValidationError
-from backstride.web.context import State, WebState, Who, Writer, check_csrf, units_for
 from backstride.web.inputs import optional_day, optional_distance
 from backstride.web.templating import page_basics, render
+from backstride.web.viewer import State, WebState, Who, Writer, check_csrf, units_for
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 

@@ -16,8 +16,8 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from backstride.errors import ValidationError
-from backstride.web.context import State, Writer, check_csrf, run_slow
 from backstride.web.templating import render
+from backstride.web.viewer import State, Writer, check_csrf, run_slow
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 

@@ -24,7 +24,7 @@ from backstride.units import (
     format_speed,
     localize,
 )
-from backstride.web.context import CSRF_FIELD, Viewer, display_prefs, form_token, web_state
+from backstride.web.viewer import CSRF_FIELD, Viewer, display_prefs, form_token, web_state
 from backstride.words import plural
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -26,8 +26,8 @@ from backstride.lru import LRU
 from backstride.store import accounts
 from backstride.store.prefs import get_pref, get_prefs
 from backstride.store.schema import LOCAL_USER_ID
+from backstride.web.csrf import csrf_ok, csrf_token
 from backstride.web.pagecache import PageCache
-from backstride.web.security import csrf_ok, csrf_token
 
 SESSION_COOKIE = "bs_session"
 NONCE_COOKIE = "bs_nonce"
