@@ -161,7 +161,7 @@ def _serve_workers(
     import threading
     import time
 
-    from backstride.web.viewer import load_secret
+    from backstride.web.csrf import load_secret
 
     load_secret(settings)
     engine.dispose()

@@ -13,7 +13,8 @@ from starlette.responses import Response
 
 from backstride.errors import BackstrideError, BadFileError, NotFoundError
 from backstride.store.accounts import TooManyAttempts
-from backstride.web.viewer import Forbidden, LoginRequired
+from backstride.web.templating import render
+from backstride.web.viewer import Forbidden, LoginRequired, viewer
 
 
 def status_of(exc: BackstrideError) -> int:
@@ -35,9 +36,6 @@ def is_api(request: Request) -> bool:
 
 
 def _page(request: Request, status: int, message: str) -> Response:
-    from backstride.web.templating import render
-    from backstride.web.viewer import viewer
-
     try:
         who = viewer(request, request.app.state.web)
     except BackstrideError:

@@ -19,8 +19,10 @@ from backstride.log.archive import delete_all, export
 from backstride.store.prefs import PREFERENCES, get_pref, set_pref
 from backstride.web.analysis_view import DEFAULT_TARGETS, analysis_view
 from backstride.web.api import _save_uploads, import_uploads
+from backstride.web.csrf import check_csrf
+from backstride.web.state import State, run_slow
 from backstride.web.templating import render
-from backstride.web.viewer import State, Who, Writer, check_csrf, run_slow, units_for
+from backstride.web.viewer import Who, Writer, units_for
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 

@@ -17,9 +17,11 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from backstride.errors import BackstrideError, ValidationError
+from backstride.web.csrf import check_csrf
 from backstride.web.inputs import optional_day, optional_distance
+from backstride.web.state import State, WebState
 from backstride.web.templating import page_basics, render
-from backstride.web.viewer import State, WebState, Who, Writer, check_csrf, units_for
+from backstride.web.viewer import Who, Writer, units_for
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 

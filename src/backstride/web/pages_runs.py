@@ -22,9 +22,11 @@ from backstride.store.data_version import overview_key, version_and_runs
 from backstride.store.run_list import PAIN_FILTERS, RunFilter, runs_page, runs_rows
 from backstride.web import quicklog
 from backstride.web.chart import Chart, build_chart
+from backstride.web.csrf import check_csrf, form_token
 from backstride.web.inputs import MAX_ID, day_end, day_start, no_nul_text, optional_day, optional_distance
+from backstride.web.state import State, WebState
 from backstride.web.templating import page_basics, render, render_text
-from backstride.web.viewer import State, WebState, Who, Writer, check_csrf, form_token, units_for
+from backstride.web.viewer import Who, Writer, units_for
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 

@@ -16,8 +16,10 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from backstride.errors import ValidationError
+from backstride.web.csrf import check_csrf
+from backstride.web.state import State, run_slow
 from backstride.web.templating import render
-from backstride.web.viewer import State, Writer, check_csrf, run_slow
+from backstride.web.viewer import Writer
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 

@@ -24,7 +24,9 @@ from backstride.units import (
     format_speed,
     localize,
 )
-from backstride.web.viewer import CSRF_FIELD, Viewer, display_prefs, form_token, web_state
+from backstride.web.csrf import CSRF_FIELD, form_token
+from backstride.web.state import web_state
+from backstride.web.viewer import Viewer, display_prefs
 from backstride.words import plural
 
 TEMPLATES = Path(__file__).with_name("templates")

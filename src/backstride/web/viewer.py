@@ -1,4 +1,4 @@
-"""Per-app state and the per-request dependencies: who is asking, whose data, CSRF and origin checks.
+"""Who is asking and whose data they see: the per-request :class:`Viewer` and its dependencies.
 
 A request has a :class:`Viewer`: the account that asks (``account_id``) and whose data it sees
 (``user_id``). In local mode both are user 1 and there is no login. In multi-user mode the session
@@ -7,34 +7,20 @@ cookie names the account; a clinician or coach may view a runner who granted the
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated
 
-import anyio
-import anyio.to_thread
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
-from backstride.config import Settings
 from backstride.errors import BackstrideError
-from backstride.lru import LRU
 from backstride.store import accounts
 from backstride.store.prefs import get_pref, get_prefs
 from backstride.store.schema import LOCAL_USER_ID
-from backstride.web.csrf import csrf_ok, csrf_token
-from backstride.web.pagecache import PageCache
+from backstride.web.state import State, WebState
 
 SESSION_COOKIE = "bs_session"
-NONCE_COOKIE = "bs_nonce"
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
-ENV_SECRET = "BACKSTRIDE_WEB_SECRET"
-T = TypeVar("T")
 
 
 class LoginRequired(BackstrideError):
@@ -45,22 +31,6 @@ class Forbidden(BackstrideError):
     """The request may not do this (a read-only viewer writing, a failed CSRF or origin check)."""
 
 
-@dataclass
-class WebState:
-    """What the app keeps between requests (one per :func:`backstride.web.app.create_app`)."""
-
-    settings: Settings
-    engine: Engine
-    multi_user: bool
-    secret: bytes
-    secure_cookies: bool
-    cache: dict[Any, Any] = field(default_factory=dict)
-    pages: PageCache = field(default_factory=PageCache)
-    charts: LRU[Any] = field(default_factory=LRU)
-    overviews: LRU[dict[str, Any]] = field(default_factory=LRU)
-    slow_limiter: Any = None
-
-
 @dataclass(frozen=True)
 class Viewer:
     account_id: int
@@ -69,48 +39,6 @@ class Viewer:
     read_only: bool = False
     session: accounts.SessionInfo | None = None
     owner_name: str | None = None
-
-
-#: Long jobs (imports, exports) at once per process, in threads of their own (see :func:`run_slow`).
-SLOW_THREADS = 2
-
-
-async def run_slow(state: WebState, func: Callable[..., T], *args: Any) -> T:
-    """Run a long job (an import, an export) in a worker thread outside the app's small pool of
-    request threads (:data:`backstride.web.app.DEFAULT_THREADS`), so it never holds up the pages."""
-    if state.slow_limiter is None:
-        state.slow_limiter = anyio.CapacityLimiter(SLOW_THREADS)
-    return await anyio.to_thread.run_sync(func, *args, limiter=state.slow_limiter)
-
-
-def load_secret(settings: Settings) -> bytes:
-    """The app secret: ``BACKSTRIDE_WEB_SECRET``, else a file in the data folder (made once, 0600)."""
-    env = os.environ.get(ENV_SECRET)
-    if env:
-        return env.encode("utf-8")
-    path = Path(settings.data_dir) / "web-secret"
-    if path.is_file():
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32).encode("ascii")
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(value)
-    return value
-
-
-def web_state(request: Request) -> WebState:
-    state: WebState = request.app.state.web
-    return state
-
-
-async def _state_dependency(request: Request) -> WebState:
-    """:func:`web_state` as a coroutine: FastAPI runs a plain function dependency in a worker
-    thread, a costly hop for a lookup."""
-    return web_state(request)
-
-
-State = Annotated[WebState, Depends(_state_dependency)]
 
 
 def session_viewer(state: WebState, token: str | None) -> Viewer | None:
@@ -188,49 +116,3 @@ def units_for(state: WebState, who: Viewer, conn: Connection | None = None) -> s
         return get_pref(conn, who.user_id, "units")
     with state.engine.connect() as own:
         return get_pref(own, who.user_id, "units")
-
-
-def nonce(request: Request) -> str:
-    """The browser's CSRF nonce (set by the middleware in :mod:`backstride.web.app`)."""
-    value: str = request.state.nonce
-    return value
-
-
-def form_token(request: Request) -> str:
-    state = web_state(request)
-    return csrf_token(state.secret, nonce(request))
-
-
-def _same_origin(request: Request) -> bool:
-    """False for a browser request from another site (Sec-Fetch-Site or Origin say so)."""
-    site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    return origin.split("://", 1)[-1] == request.headers.get("host", "")
-
-
-async def check_csrf(request: Request) -> None:
-    """Unsafe methods on pages need the form field (or header) token of this browser's nonce."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return
-    state = web_state(request)
-    given = request.headers.get(CSRF_HEADER)
-    if given is None:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
-            value = form.get(CSRF_FIELD)
-            given = value if isinstance(value, str) else None
-    if not csrf_ok(state.secret, request.cookies.get(NONCE_COOKIE), given):
-        raise Forbidden("the form has expired or did not come from this site: reload the page and try again")
-
-
-async def check_origin(request: Request) -> None:
-    """Unsafe API calls from a browser must come from this site (scripts send no Origin)."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return
-    if not _same_origin(request):
-        raise Forbidden("cross-site request refused")
