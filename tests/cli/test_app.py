@@ -60,7 +60,7 @@ def test_importing_the_cli_loads_no_heavy_library(tmp_path: Path) -> None:
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
     assert "alembic" not in loaded and "numpy" not in loaded and "sqlalchemy" not in loaded
     commands = {m for m in out.stdout.split() if m.startswith("backstride.cli.")}
-    assert commands <= {"backstride.cli.app", "backstride.cli.context", "backstride.cli.lazy"}
+    assert commands <= {"backstride.cli.app", "backstride.cli.invocation", "backstride.cli.lazy"}
 
 
 def test_help_lists_every_command_without_loading_one(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_help_lists_every_command_without_loading_one(tmp_path: Path) -> None:
     assert result["status"] == 0
     modules = result["modules"]
     assert isinstance(modules, list)
-    shell = {"backstride.cli.app", "backstride.cli.context", "backstride.cli.lazy"}
+    shell = {"backstride.cli.app", "backstride.cli.invocation", "backstride.cli.lazy"}
     assert {m for m in modules if m.startswith("backstride.cli.")} <= shell
     assert not _top(modules) & {*HEAVY, "sqlalchemy", "numpy", "alembic"}
     shown = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})

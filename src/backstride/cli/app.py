@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.context import State, handle_errors
+from backstride.cli.invocation import State, handle_errors
 from backstride.cli.lazy import LazyCommand, lazy_group
 from backstride.config import load_settings
 

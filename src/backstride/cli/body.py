@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.invocation import console, handle_errors, print_json, state
 from backstride.log.body import body_weights, record_weight, weight_unit_of
 from backstride.log.validate import parse_day
 from backstride.units import KG_PER_LB

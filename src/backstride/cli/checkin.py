@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from backstride.cli.context import console, err_console, handle_errors, print_json, state
+from backstride.cli.invocation import console, err_console, handle_errors, print_json, state
 from backstride.cli.log_common import interactive, need
 from backstride.errors import ValidationError
 from backstride.log.checkin import PEG_ITEMS, record_checkin, red_flag_questions

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.invocation import console, handle_errors, print_json, state
 from backstride.cli.log_common import interactive
 from backstride.errors import ValidationError
 from backstride.log.archive import delete_all, export

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.context import console, fail, handle_errors, print_json, state
+from backstride.cli.invocation import console, fail, handle_errors, print_json, state
 from backstride.cli.screen import print_banner
 from backstride.plan.engine import DISCLAIMER, Plan
 from backstride.plan.from_analysis import plan_for_user

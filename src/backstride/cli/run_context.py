@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.invocation import console, handle_errors, print_json, state
 from backstride.cli.log_common import maybe
 from backstride.errors import ValidationError
 from backstride.log.context import LOADS, SURFACES, set_context

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.context import console, err_console, fail, handle_errors, print_json, state
+from backstride.cli.invocation import console, err_console, fail, handle_errors, print_json, state
 from backstride.plan import redflags, screens
 
 

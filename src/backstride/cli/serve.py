@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from backstride.cli.context import console, err_console, handle_errors, state
+from backstride.cli.invocation import console, err_console, handle_errors, state
 from backstride.errors import BackstrideError, ValidationError
 
 if TYPE_CHECKING:
