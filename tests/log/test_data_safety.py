@@ -298,7 +298,7 @@ def _history(engine: Engine, folder: Path) -> None:
 
 def _analysis(engine: Engine) -> dict[str, Any]:
     from backstride.analysis.findings import analyze_user
-    from backstride.cli.invocation import to_jsonable
+    from backstride.cli.output import to_jsonable
 
     return to_jsonable(analyze_user(engine, 1, None).to_dict())
 

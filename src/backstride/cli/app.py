@@ -11,8 +11,9 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.invocation import State, handle_errors
+from backstride.cli.invocation import State
 from backstride.cli.lazy import LazyCommand, lazy_group
+from backstride.cli.output import handle_errors
 from backstride.config import load_settings
 
 RUNS = "Runs and pain"

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from backstride.cli import invocation
-from backstride.cli.invocation import console, err_console, handle_errors
+from backstride.cli.output import console, err_console, handle_errors
 from backstride.config import ENV_DB
 from backstride.errors import ValidationError
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from backstride.cli.invocation import State, console, err_console, handle_errors, print_json, state
+from backstride.cli.invocation import State, state
+from backstride.cli.output import console, err_console, handle_errors, print_json
 from backstride.ingest.files import ImportInterrupted, import_paths
 from backstride.ingest.saving import ImportSummary
 

@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.invocation import console, fail, handle_errors, print_json, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, fail, handle_errors, print_json
 from backstride.cli.screen import print_banner
 from backstride.plan.engine import DISCLAIMER, Plan
 from backstride.plan.from_analysis import plan_for_user

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from backstride.cli.invocation import console, err_console, handle_errors, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, err_console, handle_errors
 from backstride.errors import BackstrideError, ValidationError
 
 if TYPE_CHECKING:
