@@ -143,8 +143,10 @@ def test_unknown_command_is_a_clean_error_with_a_suggestion() -> None:
         (["runs", "--units", "km"], ["--units", "km", "runs"]),
         (["runs", "--json", "--units=km", "--db", "x.db"], ["--units=km", "--db", "x.db", "runs", "--json"]),
         (["--db", "runs", "runs", "--units", "km"], ["--db", "runs", "--units", "km", "runs"]),
-        (["pain", "last", "--onset", "1mi", "--", "--units", "km"],
-         ["pain", "last", "--onset", "1mi", "--", "--units", "km"]),
+        (
+            ["pain", "last", "--onset", "1mi", "--", "--units", "km"],
+            ["pain", "last", "--onset", "1mi", "--", "--units", "km"],
+        ),
         (["--units", "mi", "runs"], ["--units", "mi", "runs"]),
         (["body", "weight", "180", "--unit", "lb"], ["body", "weight", "180", "--unit", "lb"]),
     ],

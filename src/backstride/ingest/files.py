@@ -153,11 +153,7 @@ def _work_bytes(sources: Sequence[Source]) -> int:
 
 def use_worker_pool(sources: Sequence[Source], workers: int) -> bool:
     """Whether decoding in ``workers`` processes repays starting them: many files, and enough bytes."""
-    return (
-        workers > 1
-        and len(sources) >= PARALLEL_MIN_FILES
-        and _work_bytes(sources) >= PARALLEL_MIN_BYTES
-    )
+    return workers > 1 and len(sources) >= PARALLEL_MIN_FILES and _work_bytes(sources) >= PARALLEL_MIN_BYTES
 
 
 def _decoded(sources: list[Source], workers: int) -> Generator[Decoded, None, None]:
@@ -240,8 +236,16 @@ def import_paths(
 
             sources = [s for s in sources if s.kind != "apple_health"]
             for source in health:
-                import_health_export(engine, source.path, source.member, summary, user_id=user_id,
-                                     sports=sports, progress=progress, on_saved=on_saved)
+                import_health_export(
+                    engine,
+                    source.path,
+                    source.member,
+                    summary,
+                    user_id=user_id,
+                    sports=sports,
+                    progress=progress,
+                    on_saved=on_saved,
+                )
         _import_sources(engine, summary, sources, user_id, sports, progress, workers, on_saved)
     return summary
 

@@ -25,6 +25,7 @@ Status = Literal["imported", "merged", "duplicate", "skipped", "failed"]
 #: savepoint) after it was saved; returns a note on what it added, or ``None``.
 SavedHook = Callable[[Connection, int, Activity], "str | None"]
 
+
 @dataclass
 class Outcome:
     """What became of one file (or one session of a multisport file)."""

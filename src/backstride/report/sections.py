@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from backstride.analysis.features import MODEL_FACTORS
 from backstride.analysis.findings import Findings, Sensitivity
-from backstride.analysis.results import fmt_p, fmt_ratio, fmt_ratio_range
+from backstride.analysis.result_format import fmt_p, fmt_ratio, fmt_ratio_range
 from backstride.experiments.report import experiment_report_html
 from backstride.experiments.store import list_experiments
 from backstride.plan.from_analysis import plan_for_user

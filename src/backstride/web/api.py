@@ -16,13 +16,20 @@ from pydantic import BaseModel
 
 from backstride.errors import NotFoundError, ValidationError
 from backstride.ingest.files import import_paths
-from backstride.log.context import get_context
 from backstride.log.pain import delete_pain, onset_from_first_lap_hook, record_pain
+from backstride.log.run_tags import get_context
 from backstride.runview import run_detail, run_record
 from backstride.store.run_list import RunFilter, runs_page
 from backstride.web.analysis_view import analysis_view
 from backstride.web.csrf import check_origin
-from backstride.web.inputs import MAX_ID, PainBody, day_end, day_start, optional_distance, safe_filename
+from backstride.web.request_models import (
+    MAX_ID,
+    PainBody,
+    day_end,
+    day_start,
+    optional_distance,
+    safe_filename,
+)
 from backstride.web.state import State, run_slow
 from backstride.web.viewer import Who, Writer, units_for
 

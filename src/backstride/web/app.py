@@ -117,4 +117,3 @@ def create_app(
     app.include_router(pages_experiments.router)
     app.include_router(auth.router)
     return app
-

@@ -19,7 +19,7 @@ from backstride.errors import NotFoundError
 from backstride.experiments.store import Experiment
 from backstride.units import localize
 from backstride.web.csrf import check_csrf
-from backstride.web.inputs import MAX_ID
+from backstride.web.request_models import MAX_ID
 from backstride.web.state import State
 from backstride.web.templating import page_basics, render
 from backstride.web.viewer import Who, units_for

@@ -16,7 +16,7 @@ from backstride.log.lifting import EFFORTS, SET_EXAMPLE, add_session, list_sessi
 from backstride.log.routines import list_routines, log_routine
 from backstride.log.shoes import add_shoe, list_shoes, retire_shoe
 from backstride.web.csrf import check_csrf
-from backstride.web.inputs import no_nul_text, optional_day
+from backstride.web.request_models import no_nul_text, optional_day
 from backstride.web.state import State
 from backstride.web.templating import render
 from backstride.web.viewer import Who, Writer

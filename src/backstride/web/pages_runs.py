@@ -12,9 +12,9 @@ from sqlalchemy import Connection
 from starlette.responses import Response
 
 from backstride.errors import ValidationError
-from backstride.log.context import LOADS, SURFACES, get_context, set_context
 from backstride.log.pain import confirm_pain, get_pain, record_pain
 from backstride.log.pending import offered_pain_free
+from backstride.log.run_tags import LOADS, SURFACES, get_context, set_context
 from backstride.runview import run_detail
 from backstride.store.activities import stored_streams
 from backstride.store.codec import decode_streams
@@ -23,7 +23,14 @@ from backstride.store.run_list import PAIN_FILTERS, RunFilter, runs_page, runs_r
 from backstride.web import quicklog
 from backstride.web.chart import Chart, build_chart
 from backstride.web.csrf import check_csrf, form_token
-from backstride.web.inputs import MAX_ID, day_end, day_start, no_nul_text, optional_day, optional_distance
+from backstride.web.request_models import (
+    MAX_ID,
+    day_end,
+    day_start,
+    no_nul_text,
+    optional_day,
+    optional_distance,
+)
 from backstride.web.state import State, WebState
 from backstride.web.templating import page_basics, render, render_text
 from backstride.web.viewer import Who, Writer, units_for
@@ -84,7 +91,11 @@ def dashboard(request: Request, who: Who, state: State) -> Response:
             overview = cached_overview(conn, who.user_id, state.overviews)
             referral = referral_for_user(conn, who.user_id, unit=basics.units)
             context = {
-                "recent": recent, "total": total, "overview": overview, "offers": offers, "referral": referral
+                "recent": recent,
+                "total": total,
+                "overview": overview,
+                "offers": offers,
+                "referral": referral,
             }
             return render_text(request, who, "dashboard.html", context, basics=basics, csrf=placeholder)
 
