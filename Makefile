@@ -26,6 +26,7 @@ test: $(TEST_STAMP) lint typecheck pytest
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
@@ -37,4 +38,4 @@ bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/import_speed.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .mypy_cache .ruff_cache .pytest_cache demo-out
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .mypy_cache .ruff_cache .pytest_cache .import_linter_cache demo-out

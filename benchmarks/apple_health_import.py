@@ -8,7 +8,7 @@ running metrics, padded with all-day heart rate, steps and energy records), unpa
 folder. Each reader runs in a process of its own, which reports its wall time and peak resident memory
 (``ru_maxrss``):
 
-- ``backstride``: the whole import (:func:`backstride.importing.import_paths`: parse, build the runs,
+- ``backstride``: the whole import (:func:`backstride.ingest.files.import_paths`: parse, build the runs,
   store them and the body weights) into a fresh SQLite database; the target is under 60 s and under
   300 MB for 1 GB;
 - ``iterparse+clear``: ``xml.etree.ElementTree.iterparse`` clearing each element after use (how
@@ -52,7 +52,7 @@ def _peak_mb() -> float:
 
 
 def child_backstride(folder: str) -> dict[str, float]:
-    from backstride.importing import import_paths
+    from backstride.ingest.files import import_paths
     from backstride.store.engine import open_store
 
     with tempfile.TemporaryDirectory() as tmp:

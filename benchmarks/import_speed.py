@@ -288,7 +288,7 @@ def _one_hour_run(seed: int) -> bytes:
 def whole_history(runs: int = 1000) -> None:
     """Import ``runs`` distinct one-hour runs end to end into a fresh SQLite database; print runs/s."""
     from backstride.config import database_url
-    from backstride.importing import import_paths
+    from backstride.ingest.files import import_paths
     from backstride.store.engine import open_store
 
     with tempfile.TemporaryDirectory() as tmp:

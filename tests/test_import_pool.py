@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from backstride import importing
 from backstride.importers.sources import Source, find_sources
-from backstride.importing import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, import_paths, use_worker_pool
+from backstride.ingest import files as importing
+from backstride.ingest.files import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, import_paths, use_worker_pool
 from tests.conftest import fixtures_dir
 
 

@@ -24,7 +24,7 @@ from backstride.importers.fit.writer import write_fit
 from backstride.importers.model import Activity, Lap
 from backstride.importers.sources import find_sources
 from backstride.importers.tcx import write_tcx
-from backstride.importing import ImportInterrupted, import_paths
+from backstride.ingest.files import ImportInterrupted, import_paths
 from backstride.log.pain import get_pain, onset_from_first_lap_hook
 from backstride.store import log_schema as ls
 from backstride.store.activities import list_activities, load_streams
@@ -62,13 +62,13 @@ def _count(engine: Engine, table: object) -> int:
 @pytest.fixture
 def pool_always(monkeypatch: pytest.MonkeyPatch) -> None:
     """Decode in worker processes whatever the files' size (the pool starts only for large imports)."""
-    import backstride.importing as importing
+    import backstride.ingest.files as importing
 
     monkeypatch.setattr(importing, "PARALLEL_MIN_BYTES", 0)
 
 
 def test_bad_files_in_a_parallel_import_fail_alone(engine: Engine, tmp_path: Path, pool_always: None) -> None:
-    import backstride.importing as importing
+    import backstride.ingest.files as importing
 
     fixtures_dir()
     folder = tmp_path / "watch"
@@ -109,7 +109,7 @@ def test_a_worker_that_dies_costs_only_its_file(
     sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_always: None
 ) -> None:
     """A worker killed mid-file (out of memory, a crash in a C library) fails that file alone."""
-    import backstride.importing as importing
+    import backstride.ingest.files as importing
 
     original = importing._read
 
@@ -208,7 +208,7 @@ def test_a_failing_draft_rolls_back_alone(engine: Engine, tmp_path: Path) -> Non
 
 _CRASH_DRIVER = """
 import sys
-from backstride.importing import import_paths
+from backstride.ingest.files import import_paths
 from backstride.log.pain import onset_from_first_lap_hook
 from backstride.store.engine import open_store
 engine = open_store(sys.argv[1])

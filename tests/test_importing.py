@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from backstride.importing import import_paths
+from backstride.ingest.files import import_paths
 from backstride.store.activities import list_activities, load_streams
 from tests.conftest import fixtures_dir
 

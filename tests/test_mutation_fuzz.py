@@ -26,7 +26,7 @@ from backstride.errors import BadFileError
 from backstride.importers import read_activity_bytes
 from backstride.importers.model import Activity
 from backstride.importers.plausible import MIN_START, STREAM_BOUNDS, SUMMARY_BOUNDS
-from backstride.importing import import_paths
+from backstride.ingest.files import import_paths
 from backstride.store.activities import load_streams
 from backstride.store.engine import open_store
 from backstride.store.schema import activities

@@ -54,9 +54,10 @@ def _free_port() -> int:
 
 def _serve(words: list[str], expected: int) -> None:
     port = _free_port()
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **{
-        k: v for k, v in os.environ.items() if k.startswith("BACKSTRIDE_")
-    }}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        **{k: v for k, v in os.environ.items() if k.startswith("BACKSTRIDE_")},
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "backstride", *words[1:], "--port", str(port)],
         env=env,

@@ -43,14 +43,15 @@ from backstride.config import database_url
 from backstride.importers.fit.writer import write_fit
 from backstride.importers.gpx import write_gpx
 from backstride.importers.tcx import write_tcx
-from backstride.importing import ImportSummary, import_paths
+from backstride.ingest.files import import_paths
+from backstride.ingest.saving import ImportSummary
 from backstride.log.body import record_weight
-from backstride.log.context import set_context
 from backstride.log.lifting_csv import import_lifting_csv
 from backstride.log.pain import confirm_pain, onset_from_first_lap_hook, record_pain
 from backstride.log.routines import log_routine
+from backstride.log.run_tags import set_context
 from backstride.log.shoes import add_shoe, set_run_shoe
-from backstride.plan.inputs import set_goal
+from backstride.plan.profile import set_goal
 from backstride.plan.redflags import evaluate
 from backstride.plan.screens import record_screen
 from backstride.simulate import Scenario, SimulatedRunner, demo_scenario, run_activity, simulate_runner

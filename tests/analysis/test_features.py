@@ -11,10 +11,10 @@ from sqlalchemy import Engine
 from backstride.analysis.features import FEATURE_COLUMNS, feature_table
 from backstride.importers.model import Activity, Lap
 from backstride.log.body import record_weight
-from backstride.log.context import set_context
 from backstride.log.lifting import add_session
 from backstride.log.pain import record_pain
 from backstride.log.routines import log_routine
+from backstride.log.run_tags import set_context
 from backstride.store.activities import save_activity
 
 UID = 1
@@ -91,7 +91,8 @@ def test_columns_against_hand_computation(store: Engine) -> None:
     assert a["warmup_before"] == 0.0 and c["warmup_before"] == 1.0 and c["warm_up_days_7d"] == 0.0
     # running load
     assert (
-        np.isnan(a["spike"]) and np.isnan(a["longest_30d_m"])
+        np.isnan(a["spike"])
+        and np.isnan(a["longest_30d_m"])
         and b["spike"] == pytest.approx(0.5)
         and c["spike"] == pytest.approx(2000 / 4500 - 1)
     )

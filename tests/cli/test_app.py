@@ -21,6 +21,8 @@ from backstride.store.engine import open_store
 from tests.log.helpers import make_run, save_run
 
 runner = CliRunner()
+#: The modules of the CLI's shell: the command table, the invocation's state, printing, lazy loading.
+SHELL = {"backstride.cli.app", "backstride.cli.invocation", "backstride.cli.lazy", "backstride.cli.output"}
 HEAVY = ("pandas", "scipy", "ibis", "duckdb", "pyarrow", "fastapi", "lifelines")
 
 
@@ -60,7 +62,7 @@ def test_importing_the_cli_loads_no_heavy_library(tmp_path: Path) -> None:
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
     assert "alembic" not in loaded and "numpy" not in loaded and "sqlalchemy" not in loaded
     commands = {m for m in out.stdout.split() if m.startswith("backstride.cli.")}
-    assert commands <= {"backstride.cli.app", "backstride.cli.context", "backstride.cli.lazy"}
+    assert commands <= SHELL
 
 
 def test_help_lists_every_command_without_loading_one(tmp_path: Path) -> None:
@@ -68,8 +70,7 @@ def test_help_lists_every_command_without_loading_one(tmp_path: Path) -> None:
     assert result["status"] == 0
     modules = result["modules"]
     assert isinstance(modules, list)
-    shell = {"backstride.cli.app", "backstride.cli.context", "backstride.cli.lazy"}
-    assert {m for m in modules if m.startswith("backstride.cli.")} <= shell
+    assert {m for m in modules if m.startswith("backstride.cli.")} <= SHELL
     assert not _top(modules) & {*HEAVY, "sqlalchemy", "numpy", "alembic"}
     shown = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
     assert shown.exit_code == 0
@@ -142,8 +143,10 @@ def test_unknown_command_is_a_clean_error_with_a_suggestion() -> None:
         (["runs", "--units", "km"], ["--units", "km", "runs"]),
         (["runs", "--json", "--units=km", "--db", "x.db"], ["--units=km", "--db", "x.db", "runs", "--json"]),
         (["--db", "runs", "runs", "--units", "km"], ["--db", "runs", "--units", "km", "runs"]),
-        (["pain", "last", "--onset", "1mi", "--", "--units", "km"],
-         ["pain", "last", "--onset", "1mi", "--", "--units", "km"]),
+        (
+            ["pain", "last", "--onset", "1mi", "--", "--units", "km"],
+            ["pain", "last", "--onset", "1mi", "--", "--units", "km"],
+        ),
         (["--units", "mi", "runs"], ["--units", "mi", "runs"]),
         (["body", "weight", "180", "--unit", "lb"], ["body", "weight", "180", "--unit", "lb"]),
     ],

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from backstride.analysis.factors import FactorResult
-from backstride.analysis.results import fmt_ratio_range
+from backstride.analysis.result_format import fmt_ratio_range
 from backstride.cli import app
 from backstride.config import database_url
 from backstride.store.engine import open_store
@@ -61,9 +61,7 @@ def test_report_factor_table_says_not_estimable() -> None:
 
     factors = [
         FactorResult("spike", "spike", "multivariable", "insufficient", 4, 1, sentence="too few runs"),
-        FactorResult(
-            "headphones", "headphones", "multivariable", "ok", 40, 20, 1.02, 0.998, 1.04, 0.9, 0.9
-        ),
+        FactorResult("headphones", "headphones", "multivariable", "ok", 40, 20, 1.02, 0.998, 1.04, 0.9, 0.9),
     ]
     rows = _factor_rows(SimpleNamespace(factors=factors))  # type: ignore[arg-type]
     assert rows[0]["estimate"] == "not estimable yet" and rows[0]["q"] == "-"
@@ -120,8 +118,20 @@ def test_one_lifting_session_is_one_session(db: str, tmp_path: Path) -> None:
 def test_an_experiment_not_started_says_so(db: str) -> None:
     start = (date.today() + timedelta(days=10)).isoformat()
     made = json.loads(
-        run(db, "experiment", "new", "glute bridges after runs", "--remedy", "glute bridges",
-            "--start", start, "--no-power", "--seed", "1", "--json")
+        run(
+            db,
+            "experiment",
+            "new",
+            "glute bridges after runs",
+            "--remedy",
+            "glute bridges",
+            "--start",
+            start,
+            "--no-power",
+            "--seed",
+            "1",
+            "--json",
+        )
     )
     shown = run(db, "experiment", "show", str(made["id"]))
     assert f"Not started yet: the first period begins on {start}." in shown
@@ -133,8 +143,16 @@ def test_an_experiment_not_started_says_so(db: str) -> None:
 
 def test_experiment_start_defaults_to_today(db: str) -> None:
     made = json.loads(
-        run(db, "experiment", "new", "glute bridges after runs", "--remedy", "glute bridges", "--no-power",
-            "--json")
+        run(
+            db,
+            "experiment",
+            "new",
+            "glute bridges after runs",
+            "--remedy",
+            "glute bridges",
+            "--no-power",
+            "--json",
+        )
     )
     assert made["start"] == date.today().isoformat()
 

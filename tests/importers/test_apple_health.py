@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 from backstride.importers.apple_health.scan import Spool, epoch, parse_date, prefilter, scan_export
 from backstride.importers.fit.writer import write_fit
 from backstride.importers.laps import infer_triggers
-from backstride.importing import import_paths
+from backstride.ingest.files import import_paths
 from backstride.log.body import body_weights
 from backstride.log.pain import get_pain, onset_from_first_lap_hook
 from backstride.simulate.health_export import LB_KG, HealthRun, default_runs, write_health_export

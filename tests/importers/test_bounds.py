@@ -19,7 +19,7 @@ from backstride.importers.fit.writer import write_fit
 from backstride.importers.gpx import write_gpx
 from backstride.importers.sources import MAX_NESTING, SkippedEntry, find_sources
 from backstride.importers.tcx import write_tcx
-from backstride.importing import import_paths
+from backstride.ingest.files import import_paths
 from backstride.store.activities import list_activities
 from tests.importers.test_gpx import make_activity
 

@@ -15,14 +15,14 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from backstride.errors import ValidationError
-from backstride.importing import import_paths
+from backstride.ingest.files import import_paths
 from backstride.log.archive import delete_all, export, restore, user_tables
 from backstride.log.body import record_weight
 from backstride.log.checkin import record_checkin
-from backstride.log.context import set_context
 from backstride.log.lifting import SetIn, add_session
 from backstride.log.pain import record_pain
 from backstride.log.routines import log_routine
+from backstride.log.run_tags import set_context
 from backstride.log.shoes import add_shoe
 from backstride.runview import run_detail
 from backstride.store.prefs import set_pref

@@ -18,7 +18,7 @@ from backstride.cli import app
 from backstride.config import database_url
 from backstride.errors import ValidationError
 from backstride.importers.fit.writer import write_fit
-from backstride.importing import import_paths
+from backstride.ingest.files import import_paths
 from backstride.log.aliases import list_aliases, set_alias
 from backstride.log.archive import delete_all, export
 from backstride.log.catalogue import classify, translations
@@ -298,7 +298,7 @@ def _history(engine: Engine, folder: Path) -> None:
 
 def _analysis(engine: Engine) -> dict[str, Any]:
     from backstride.analysis.findings import analyze_user
-    from backstride.cli.context import to_jsonable
+    from backstride.cli.output import to_jsonable
 
     return to_jsonable(analyze_user(engine, 1, None).to_dict())
 

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, func, select
 from backstride.errors import NotFoundError, ValidationError
 from backstride.log.body import body_weights, record_weight
 from backstride.log.checkin import checkins, record_checkin
-from backstride.log.context import get_context, run_context, set_context
 from backstride.log.routines import add_routine, list_routines, log_routine, routine_log, starter_routines
+from backstride.log.run_tags import get_context, run_context, set_context
 from backstride.log.shoes import add_shoe, list_shoes, retire_shoe, set_run_shoe
 from backstride.store import log_schema as ls
 from backstride.units import KG_PER_LB

@@ -20,6 +20,7 @@ from backstride.log.pending import (
     confirm_all_pain_free,
     confirm_pain_free,
     confirm_run,
+    offered_pain_free,
     pain_free_candidates,
     unconfirmed_drafts,
 )
@@ -70,6 +71,20 @@ def test_offered_runs_have_neither_a_report_nor_a_press(engine: Engine) -> None:
         assert confirm_all_pain_free(conn, 1) == [ids["final"]]
     with engine.connect() as conn:
         assert pain_free_candidates(conn, 1) == [] and unconfirmed_drafts(conn, 1) == []
+
+
+def test_the_web_and_the_library_offer_by_one_rule(engine: Engine) -> None:
+    """Of unreported runs, those without a manual press before the final lap: what the web's runs list
+    offers (:func:`offered_pain_free`) is what :func:`pain_free_candidates` lists."""
+    with engine.begin() as conn:
+        set_pref(conn, 1, "lap_is_pain", "true")
+    ids = _runs(engine)
+    unreported = [ids["press"], ids["free"], ids["final"], ids["free"]]
+    with engine.connect() as conn:
+        offered_ids = offered_pain_free(conn, unreported)
+        candidates = {c["activity_id"] for c in pain_free_candidates(conn, 1)}
+        assert offered_pain_free(conn, []) == frozenset()
+    assert offered_ids == frozenset({ids["free"], ids["final"]}) == candidates
 
 
 def test_nothing_is_offered_without_the_lap_button_as_pain_button(engine: Engine) -> None:

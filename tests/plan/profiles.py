@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from backstride.plan import redflags
-from backstride.plan.inputs import Finding, PlanInputs
+from backstride.plan.profile import Finding, PlanInputs
 from backstride.plan.selftests import TestFlag
 
 TODAY = date(2026, 3, 4)

@@ -2,8 +2,8 @@
 of evidence, the emergency gate, what was already tried, and the experiment.
 
 Still to come (needs analysis findings wired into the plan): a golden test of the demo runner's
-plan, once ``backstride demo`` builds findings with ``backstride.plan.inputs.finding_from_factor`` and
-passes them to ``backstride.plan.inputs.build_inputs``. It belongs in ``tests/plan/test_demo_plan.py``.
+plan, once ``backstride demo`` builds findings with ``backstride.plan.profile.finding_from_factor`` and
+passes them to ``backstride.plan.profile.build_inputs``. It belongs in ``tests/plan/test_demo_plan.py``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from backstride.plan.engine import build_plan
-from backstride.plan.inputs import Finding
 from backstride.plan.knowledge import EVIDENCE_RANK, FINDING_KINDS, knowledge_base
+from backstride.plan.profile import Finding
 from tests.plan.profiles import flag, profile
 
 #: Expected remedies per self-test flag, written from DOMAIN.md and the issue (not read from the data).

@@ -17,8 +17,10 @@ from backstride.store.activities import (
     load_streams,
     resolve_run,
     save_activity,
+    stored_streams,
 )
 from backstride.store.codec import decode_streams, encode_streams
+from backstride.store.prefs import get_prefs, set_pref
 
 START = datetime(2025, 3, 3, 6, 45, 12, tzinfo=UTC)
 
@@ -73,6 +75,28 @@ def test_streams_round_trip_exactly_enough(engine: Engine) -> None:
     np.testing.assert_allclose(streams["altitude"], run.streams["altitude"], rtol=1e-6)
     assert [lap.trigger for lap in laps] == ["manual", "session_end"]
     assert laps[0].end_m == pytest.approx(run.laps[0].end_m)
+
+
+def test_stored_streams_are_the_encoded_bytes_of_the_run(engine: Engine) -> None:
+    run = make_run()
+    with engine.begin() as conn:
+        saved = save_activity(conn, run, 1)
+    with engine.connect() as conn:
+        row = stored_streams(conn, saved.activity_id)
+        assert stored_streams(conn, saved.activity_id + 1) is None
+    assert row is not None
+    decoded = decode_streams(row.codec, row.columns, row.data)
+    np.testing.assert_array_equal(decoded["t"], run.streams["t"])
+
+
+def test_preferences_read_by_name_in_one_query(engine: Engine) -> None:
+    with engine.begin() as conn:
+        set_pref(conn, 1, "units", "km")
+    with engine.connect() as conn:
+        every = get_prefs(conn, 1)
+        two = get_prefs(conn, 1, ("lap_is_pain", "units"))
+    assert two == {"units": "km", "lap_is_pain": every["lap_is_pain"]}
+    assert list(two) == [name for name in every if name in two]
 
 
 def test_same_file_twice_is_a_duplicate(engine: Engine) -> None:

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from backstride.cli import app
 from backstride.importers.fit.writer import write_fit
 from backstride.importers.model import Activity
-from backstride.importing import import_paths
+from backstride.ingest.files import import_paths
 from backstride.log.archive import export
 from backstride.log.pain import get_pain, onset_from_first_lap_hook
 from backstride.store.activities import list_activities, load_laps, load_streams

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from backstride.importers.fit.writer import write_fit
 from backstride.importers.gpx import write_gpx
 from backstride.importers.model import Activity, Lap
-from backstride.importing import Outcome
+from backstride.ingest.saving import Outcome
 from backstride.log.pain import get_pain, onset_from_first_lap_hook
 from backstride.store.activities import list_activities
 from backstride.store.prefs import set_pref

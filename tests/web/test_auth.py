@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from backstride.store import accounts
 from backstride.store.schema import users
-from backstride.web import accounts
-from backstride.web.context import SESSION_COOKIE
+from backstride.web.viewer import SESSION_COOKIE
 from tests.web.conftest import lap_run, signup
 
 

@@ -121,7 +121,7 @@ def test_phone_upload_quick_log_and_onset_marker(live_server: str, sqlite_engine
 
 
 def test_change_and_save_untouched_keeps_the_report(live_server: str, sqlite_engine: Engine) -> None:
-    from backstride.importing import import_paths
+    from backstride.ingest.files import import_paths
 
     summary = import_paths(sqlite_engine, [lap_run()], user_id=LOCAL_USER_ID, workers=1).as_dict()
     run_id = int(summary["files"][0]["activity_id"])  # type: ignore[index]

@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 
 from backstride.config import Settings
 from backstride.log.body import body_weights
-from backstride.log.context import get_context
 from backstride.log.lifting import list_sessions
 from backstride.log.pain import get_pain
+from backstride.log.run_tags import get_context
 from backstride.log.shoes import list_shoes
 from backstride.store.prefs import get_pref
 from backstride.store.schema import LOCAL_USER_ID

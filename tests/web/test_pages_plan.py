@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from backstride.experiments import follow
 from backstride.experiments.service import analyze_experiment, new_experiment
 from backstride.plan.from_analysis import plan_for_user
-from backstride.plan.inputs import get_goal
 from backstride.plan.knowledge import EVIDENCE_WORDS
+from backstride.plan.profile import get_goal
 from backstride.plan.redflags import evaluate
 from backstride.plan.screens import record_screen
 from backstride.store.schema import LOCAL_USER_ID, users

@@ -16,7 +16,7 @@ from schemathesis.checks import not_a_server_error, status_code_conformance
 from sqlalchemy import Engine
 
 from backstride.config import Settings
-from backstride.importing import import_paths
+from backstride.ingest.files import import_paths
 from backstride.web.app import create_app
 from tests.web.conftest import lap_run
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from backstride.errors import ValidationError
+from backstride.store import accounts
 from backstride.store.auth_schema import login_attempts
-from backstride.web import accounts
 from backstride.web.guard import MAX_BODY_BYTES
 from backstride.web.serving import allowed_hosts, uvicorn_options
 from tests.web.conftest import Web, lap_run, signup

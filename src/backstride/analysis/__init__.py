@@ -11,7 +11,7 @@ from backstride.analysis.factors import (
 )
 from backstride.analysis.interval import Turnbull
 from backstride.analysis.poisson import PoissonFit, fit_poisson
-from backstride.analysis.results import Result
+from backstride.analysis.result_format import Result
 from backstride.analysis.survival import (
     MIN_RUNS,
     Estimate,

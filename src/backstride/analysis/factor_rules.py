@@ -10,17 +10,27 @@ fell past it, and find an effect where there is none).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from backstride.analysis.factors import Factor
 
 MIN_EVENTS = 10
 MIN_RUNS_PER_LEVEL = 5
 MIN_EVENTS_PER_LEVEL = 3
 MIN_DISTINCT = 5
+
+
+class Factor(Protocol):
+    """What the rules read of a :class:`backstride.analysis.factors.Factor`."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
 
 
 def data_check(values: np.ndarray, events: np.ndarray, factor: Factor) -> tuple[bool, str, int | None]:

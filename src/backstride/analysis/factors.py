@@ -50,7 +50,7 @@ from backstride.analysis.factor_rules import (
     past_check,
 )
 from backstride.analysis.imputation import N_IMPUTATIONS, Imputed, impute_onsets
-from backstride.analysis.results import Result, fmt_p, fmt_ratio
+from backstride.analysis.result_format import Result, fmt_p, fmt_ratio
 from backstride.analysis.survival import survival_columns
 
 PENALTY_PER_EVENT = 0.01

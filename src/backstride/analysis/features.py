@@ -68,10 +68,10 @@ from backstride.analysis.features_load import (
 )
 from backstride.analysis.features_terrain import Streams, load_streams_bulk, terrain_columns
 from backstride.log.body import body_weights
-from backstride.log.context import run_context
 from backstride.log.lifting import session_sets
 from backstride.log.pain import pain_reports
 from backstride.log.routines import routine_log
+from backstride.log.run_tags import run_context
 from backstride.store.activities import list_activities
 
 #: A body-weight entry further than this from the run's day is not used (days).

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine
 from backstride.analysis.factors import FactorAnalysis, FactorResult, analyze_factors
 from backstride.analysis.features import MODEL_FACTORS, feature_table, reported_runs
 from backstride.analysis.features_terrain import Streams
-from backstride.analysis.results import Result, fmt_m, fmt_p, jsonable
+from backstride.analysis.result_format import Result, fmt_m, fmt_p, jsonable
 from backstride.analysis.survival import MIN_RUNS, Estimate, PainFreeResult, pain_free_distance
 from backstride.analysis.terrain import TerrainResult
 from backstride.analysis.terrain_runs import terrain_of_runs

@@ -37,7 +37,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from backstride.analysis.results import Result, fmt_m, fmt_p
+from backstride.analysis.result_format import Result, fmt_m, fmt_p
 
 FloatArray = NDArray[np.float64]
 

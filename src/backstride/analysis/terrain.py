@@ -35,7 +35,7 @@ from backstride.analysis.cox import ConvergenceError
 from backstride.analysis.factors import benjamini_hochberg
 from backstride.analysis.imputation import rubin
 from backstride.analysis.poisson import fit_poisson
-from backstride.analysis.results import Result, fmt_p, fmt_ratio, fmt_ratio_range
+from backstride.analysis.result_format import Result, fmt_p, fmt_ratio, fmt_ratio_range
 
 FloatArray = NDArray[Any]
 _BIG = 1.0e7  # metres between runs on the concatenated distance axis (no run is 10,000 km)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from backstride.analysis.results import Result, fmt_m, fmt_p
+from backstride.analysis.result_format import Result, fmt_m, fmt_p
 from backstride.analysis.survival import (
     MIN_RUNS,
     Estimate,

@@ -15,9 +15,9 @@ from backstride.cli.app import COMMANDS, app  # noqa: E402
 def main() -> None:
     import gc
 
-    from backstride.cli import context, lazy
+    from backstride.cli import invocation, lazy
 
-    context.started = _IMPORTED
+    invocation.started = _IMPORTED
     lazy.freeze_after_load = True
     try:
         app()

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, handle_errors, print_json
 from backstride.units import METRES_PER_KM, format_distance, parse_distance
 from backstride.words import plural
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, handle_errors, print_json
 from backstride.log.body import body_weights, record_weight, weight_unit_of
 from backstride.log.validate import parse_day
 from backstride.units import KG_PER_LB

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from backstride.cli.context import console, err_console, handle_errors, print_json, state
+from backstride.cli.invocation import state
 from backstride.cli.log_common import interactive, need
+from backstride.cli.output import console, err_console, handle_errors, print_json
 from backstride.errors import ValidationError
 from backstride.log.checkin import PEG_ITEMS, record_checkin, red_flag_questions
 

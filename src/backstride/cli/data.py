@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.invocation import state
 from backstride.cli.log_common import interactive
+from backstride.cli.output import console, handle_errors, print_json
 from backstride.errors import ValidationError
 from backstride.log.archive import delete_all, export
 from backstride.words import plural

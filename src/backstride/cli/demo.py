@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli import context
-from backstride.cli.context import console, err_console, handle_errors
+from backstride.cli import invocation
+from backstride.cli.output import console, err_console, handle_errors
 from backstride.config import ENV_DB
 from backstride.errors import ValidationError
 
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
 
         The demo writes a new database of its own, OUT/demo.sqlite (made afresh on every run); it never
         touches the database of --db or BACKSTRIDE_DB."""
-        began = context.started if context.started is not None else time.perf_counter()
+        began = invocation.started if invocation.started is not None else time.perf_counter()
         from backstride.demo import run_demo  # heavy (scipy): loaded when used
 
         today = _as_of(as_of)

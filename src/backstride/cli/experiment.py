@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.context import console, err_console, handle_errors, print_json, state, to_jsonable
+from backstride.cli.invocation import state
+from backstride.cli.output import console, err_console, handle_errors, print_json, to_jsonable
 from backstride.errors import ValidationError
 from backstride.experiments import follow, service, store
 from backstride.experiments.design import DEFAULT_WASHOUT_DAYS, parse_period

@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from backstride.cli.context import State, console, err_console, handle_errors, print_json, state
-from backstride.importing import ImportInterrupted, ImportSummary, import_paths
+from backstride.cli.invocation import State, state
+from backstride.cli.output import console, err_console, handle_errors, print_json
+from backstride.ingest.files import ImportInterrupted, import_paths
+from backstride.ingest.saving import ImportSummary
 
 if TYPE_CHECKING:
-    from backstride.importing import SavedHook
+    from backstride.ingest.saving import SavedHook
 
 #: Up to this many newly arrived runs get a line each with where to log their pain.
 QUICK_LOG_LINES = 5

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.invocation import state
 from backstride.cli.log_common import interactive, need
+from backstride.cli.output import console, handle_errors, print_json
 from backstride.errors import ValidationError
 from backstride.log.aliases import list_aliases, remove_alias, set_alias
 from backstride.log.lifting import (

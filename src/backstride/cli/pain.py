@@ -8,8 +8,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.invocation import state
 from backstride.cli.log_common import default_group, interactive, maybe, need
+from backstride.cli.output import console, handle_errors, print_json
 from backstride.cli.pain_text import describe, onset_text
 from backstride.errors import ValidationError
 from backstride.log.pain import (

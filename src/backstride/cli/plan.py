@@ -12,11 +12,12 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.context import console, fail, handle_errors, print_json, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, fail, handle_errors, print_json
 from backstride.cli.screen import print_banner
 from backstride.plan.engine import DISCLAIMER, Plan
 from backstride.plan.from_analysis import plan_for_user
-from backstride.plan.inputs import set_goal
+from backstride.plan.profile import set_goal
 from backstride.units import format_distance, parse_distance
 
 WITHHELD_EXIT = 3

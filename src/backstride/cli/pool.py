@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from backstride.cli.context import console, err_console, handle_errors, print_json, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, err_console, handle_errors, print_json
 from backstride.pool.export import ProfileInput, export_bundle
 from backstride.pool.report import report_for
 from backstride.pool.store import Pool, default_pool_dir

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from backstride.cli.analyze import DEFAULT_TARGETS
-from backstride.cli.context import console, handle_errors, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, handle_errors
 from backstride.units import parse_distance
 
 

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.invocation import state
 from backstride.cli.log_common import need
+from backstride.cli.output import console, handle_errors, print_json
 from backstride.log.routines import CATEGORIES, add_routine, list_routines, log_routine
 from backstride.log.validate import parse_local_time
 

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
-from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.invocation import state
 from backstride.cli.log_common import maybe
+from backstride.cli.output import console, handle_errors, print_json
 from backstride.errors import ValidationError
-from backstride.log.context import LOADS, SURFACES, set_context
+from backstride.log.run_tags import LOADS, SURFACES, set_context
 
 
 def context_text(found: dict[str, Any]) -> str:

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, handle_errors, print_json
 from backstride.cli.pain_text import marker
 from backstride.runview import run_detail, run_record
 from backstride.store.activities import list_activities

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.context import console, err_console, fail, handle_errors, print_json, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, err_console, fail, handle_errors, print_json
 from backstride.plan import redflags, screens
 
 

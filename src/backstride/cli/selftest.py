@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from backstride.cli.context import console, fail, handle_errors, print_json, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, fail, handle_errors, print_json
 from backstride.errors import ValidationError
 from backstride.plan import selftests
 from backstride.plan.knowledge import FieldDef, SelfTestDef

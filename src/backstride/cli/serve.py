@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from backstride.cli.context import console, err_console, handle_errors, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, err_console, handle_errors
 from backstride.errors import BackstrideError, ValidationError
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ def _serve_workers(
     import threading
     import time
 
-    from backstride.web.context import load_secret
+    from backstride.web.csrf import load_secret
 
     load_secret(settings)
     engine.dispose()

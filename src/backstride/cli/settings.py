@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from backstride.cli.context import State, console, handle_errors, print_json, state
+from backstride.cli.invocation import State, state
+from backstride.cli.output import console, handle_errors, print_json
 from backstride.store.prefs import PREFERENCES, get_prefs, set_pref
 
 #: One paragraph per setting, for --help.

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from backstride.cli.context import console, handle_errors, print_json, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, handle_errors, print_json
 from backstride.log.shoes import add_shoe, list_shoes, retire_shoe, set_run_shoe
 from backstride.log.validate import parse_day
 from backstride.units import format_distance

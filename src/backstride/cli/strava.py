@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from backstride.cli.context import console, err_console, handle_errors, print_json, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, err_console, handle_errors, print_json
 from backstride.errors import ValidationError
 
 strava_app = typer.Typer(help="Connect your Strava account and sync new runs from it.", no_args_is_help=True)

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from backstride.cli.context import console, err_console, handle_errors, state
+from backstride.cli.invocation import state
+from backstride.cli.output import console, err_console, handle_errors
 
 
 def _line(outcome: Any) -> str | None:

@@ -291,7 +291,7 @@ def report_html(
         f'<section class="experiment-report" id="experiment-{exp.id}">'
         f"<h2>Experiment {exp.id}: {e(exp.title)}</h2>"
         f"<h3>Design</h3><p>{e(text_lines[1])}</p><p>{e(text_lines[2])}</p>"
-        f"<h3>Periods</h3><div class=\"table-wrap\"><table>{head}{''.join(rows)}</table></div>"
+        f'<h3>Periods</h3><div class="table-wrap"><table>{head}{"".join(rows)}</table></div>'
         f"<figure>{chart}<figcaption>{e(spec.label)} by day; grey = A (usual), "
         "blue = B (remedy); triangles: pain-free runs (at least this far); open circles: not analysed "
         "(washout); shaded start of each period: washout.</figcaption></figure>"

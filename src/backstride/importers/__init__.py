@@ -20,10 +20,9 @@ import hashlib
 import io
 import os
 import zlib
-from typing import Protocol
 
 from backstride.errors import BadFileError
-from backstride.importers.model import STREAM_COLUMNS, Activity, Lap
+from backstride.importers.model import STREAM_COLUMNS, Activity, Lap, Readable
 from backstride.importers.plausible import check_start
 
 #: Decompressed files larger than this are refused (a compression bomb would exhaust memory).
@@ -51,12 +50,6 @@ def sniff_format(data: bytes) -> str | None:
         if b"<trainingcenterdatabase" in head:
             return "tcx"
     return None
-
-
-class Readable(Protocol):
-    """A binary stream: an open file, a zip member, a gzip reader ..."""
-
-    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class _Content:

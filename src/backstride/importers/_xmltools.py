@@ -46,7 +46,7 @@ def parse_xml(data: bytes, name: str, kind: str) -> etree._Element:
 
 
 if TYPE_CHECKING:
-    from backstride.importers import Readable
+    from backstride.importers.model import Readable
 
 #: The most track points one file may hold: eleven days at one a second.
 MAX_POINTS = 1_000_000

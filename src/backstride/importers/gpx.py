@@ -38,7 +38,7 @@ from backstride.importers.sports import (
 )
 
 if TYPE_CHECKING:
-    from backstride.importers import Readable
+    from backstride.importers.model import Readable
 
 #: Track point (and extension) element names, lower case, onto stream columns.
 _POINT_FIELDS = {

@@ -8,10 +8,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import numpy as np
+
+
+class Readable(Protocol):
+    """What the decoders read: a binary stream (an open file, a zip member, a gzip reader ...)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
 
 #: Stream columns, their units, and how precisely the store keeps them.
 STREAM_COLUMNS: dict[str, str] = {

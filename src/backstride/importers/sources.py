@@ -62,7 +62,7 @@ class Source:
 
     ``overrides`` come from a Strava ``activities.csv`` row: ``name``, ``shoe``, ``sport``, ``sub_sport``.
     ``kind`` is ``activity`` (one file), or ``apple_health``: the XML of an Apple Health export (read by
-    :mod:`backstride.importing_health`, not by :func:`read_source`).
+    :mod:`backstride.ingest.apple_health`, not by :func:`read_source`).
     """
 
     name: str

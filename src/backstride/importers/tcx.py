@@ -41,7 +41,7 @@ from backstride.importers.sports import (
 )
 
 if TYPE_CHECKING:
-    from backstride.importers import Readable
+    from backstride.importers.model import Readable
 
 #: TCX ``TriggerMethod`` onto :data:`backstride.importers.model.LAP_TRIGGERS`.
 TRIGGERS = {

@@ -3,7 +3,7 @@
 One module per concept: :mod:`~backstride.log.pain` (one pain report per run, the lap button as pain
 button), :mod:`~backstride.log.lifting` and :mod:`~backstride.log.lifting_csv` (Strong and Hevy
 exports), :mod:`~backstride.log.catalogue` (back loading of exercises), :mod:`~backstride.log.routines`,
-:mod:`~backstride.log.body`, :mod:`~backstride.log.shoes`, :mod:`~backstride.log.context` (per-run
+:mod:`~backstride.log.body`, :mod:`~backstride.log.shoes`, :mod:`~backstride.log.run_tags` (per-run
 tags), :mod:`~backstride.log.checkin` (weekly PEG and red flags) and :mod:`~backstride.log.archive`
 (export, restore, delete everything).
 

@@ -237,7 +237,13 @@ def pain_by_run(conn: Connection, user_id: int) -> dict[int, dict[str, Any]]:
     r = ls.pain_reports.c
     rows = conn.execute(
         select(
-            r.activity_id, r.status, r.onset_m, r.onset_low_m, r.onset_high_m, r.onset_input, r.severity,
+            r.activity_id,
+            r.status,
+            r.onset_m,
+            r.onset_low_m,
+            r.onset_high_m,
+            r.onset_input,
+            r.severity,
             r.confirmed,
         ).where(r.user_id == user_id)
     )

@@ -11,7 +11,7 @@ recorded without the runner's answer: an unanswered run stays *unknown*.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -24,7 +24,7 @@ from backstride.store.prefs import get_pref
 from backstride.store.schema import activities, laps
 
 
-def _pressed(conn: Connection, ids: list[int]) -> set[int]:
+def _pressed(conn: Connection, ids: Sequence[int]) -> set[int]:
     """The runs among ``ids`` with a manual lap press (the final lap never counts: stopping the watch
     closes it, see :func:`backstride.log.onset.first_manual_press`)."""
     pressed: set[int] = set()
@@ -46,6 +46,15 @@ def _pressed(conn: Connection, ids: list[int]) -> set[int]:
     return pressed
 
 
+def offered_pain_free(conn: Connection, unreported: Iterable[int]) -> frozenset[int]:
+    """Which of ``unreported`` (runs with no pain report) to offer as "pain-free?" when the lap button
+    is the pain button: those without a manual lap press. The one rule behind
+    :func:`pain_free_candidates`, the web's runs list and its dashboard."""
+    ids = list(dict.fromkeys(int(run) for run in unreported))
+    pressed = _pressed(conn, ids)
+    return frozenset(run for run in ids if run not in pressed)
+
+
 def pain_free_candidates(conn: Connection, user_id: int) -> list[dict[str, Any]]:
     """Runs to offer as "pain-free?": with ``lap_is_pain`` on, the runs with no pain report and no
     manual lap press, newest first (``activity_id``, ``start_utc``, ``distance_m``, ``name``). Empty
@@ -59,11 +68,11 @@ def pain_free_candidates(conn: Connection, user_id: int) -> list[dict[str, Any]]
         .where(activities.c.user_id == user_id, activities.c.sport == "running", pr.c.id.is_(None))
         .order_by(activities.c.start_utc.desc(), activities.c.id.desc())
     ).all()
-    pressed = _pressed(conn, [int(r.id) for r in rows])
+    offered = offered_pain_free(conn, [int(r.id) for r in rows])
     return [
         {"activity_id": int(r.id), "start_utc": r.start_utc, "distance_m": r.distance_m, "name": r.name}
         for r in rows
-        if int(r.id) not in pressed
+        if int(r.id) in offered
     ]
 
 
@@ -133,6 +142,7 @@ __all__ = [
     "confirm_all_pain_free",
     "confirm_pain_free",
     "confirm_run",
+    "offered_pain_free",
     "pain_free_candidates",
     "unconfirmed_drafts",
 ]

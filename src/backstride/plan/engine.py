@@ -29,8 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from backstride.plan.inputs import PlanInputs
 from backstride.plan.knowledge import EVIDENCE_RANK, SIGNAL_RANK, Remedy, evidence_words, knowledge_base
+from backstride.plan.profile import PlanInputs
 from backstride.plan.referral import Referral
 from backstride.plan.schedule import Schedule, SessionSpec, build_schedule
 from backstride.plan.screens import banner

@@ -1,5 +1,5 @@
 """From the analysis to the plan: turn :class:`backstride.analysis.findings.Findings` into plan
-:class:`~backstride.plan.inputs.Finding` objects.
+:class:`~backstride.plan.profile.Finding` objects.
 
 Only associations the runner's own data show are passed on: a factor whose hazard ratio points the
 harmful way with a q-value (Benjamini-Hochberg across the factors) at or below 0.05, or else with a
@@ -7,7 +7,7 @@ raw confidence interval that excludes 1, which is passed on as **weak** evidence
 survive the correction for testing several factors); a steep-descent rate ratio above 1 graded the
 same way by its q-value across the terrain terms; a flat or worsening trend; and a median pain-free
 distance well short of the goal, only when the minimum-data rule gives one. How strongly each is
-shown is graded by :func:`backstride.plan.inputs.classify_strength`.
+shown is graded by :func:`backstride.plan.profile.classify_strength`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from backstride.plan.engine import Plan, build_plan
-from backstride.plan.inputs import FINDING_Q, Finding, build_inputs, classify_strength, get_goal
+from backstride.plan.profile import FINDING_Q, Finding, build_inputs, classify_strength, get_goal
 
 if TYPE_CHECKING:
     from backstride.analysis.findings import Findings
@@ -74,7 +74,7 @@ def plan_findings(
 ) -> list[Finding]:
     """The plan's findings from one runner's analysis (empty when there is too little data); distances
     in their sentences are in ``unit``."""
-    from backstride.analysis.results import fmt_ratio
+    from backstride.analysis.result_format import fmt_ratio
     from backstride.units import format_distance
 
     out: list[Finding] = []

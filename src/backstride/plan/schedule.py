@@ -35,7 +35,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from backstride.plan.history import BACK_OFF_SEVERITY, RecentRun, already_reached, painful_weeks
-from backstride.plan.inputs import SPIKE_LIMIT, SPIKE_WINDOW_DAYS, WEEKLY_JUMP
+from backstride.plan.profile import SPIKE_LIMIT, SPIKE_WINDOW_DAYS, WEEKLY_JUMP
 from backstride.units import floor_distance, format_distance
 
 #: Where to start when there is no run in the past 30 days and no median (one mile).

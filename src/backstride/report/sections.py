@@ -12,17 +12,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from backstride.analysis.features import MODEL_FACTORS
 from backstride.analysis.findings import Findings, Sensitivity
-from backstride.analysis.results import fmt_p, fmt_ratio, fmt_ratio_range
+from backstride.analysis.result_format import fmt_p, fmt_ratio, fmt_ratio_range
 from backstride.experiments.report import experiment_report_html
+from backstride.experiments.store import list_experiments
 from backstride.plan.from_analysis import plan_for_user
 from backstride.plan.screens import banner, latest_screen, open_flags
 from backstride.report import charts
 from backstride.store.activities import load_streams
-from backstride.store.experiments_schema import experiments
 from backstride.store.prefs import get_pref
 from backstride.units import distance_in, format_distance
 
@@ -62,11 +62,9 @@ EXPERIMENT_CHART_WIDTH = 360
 
 def experiments_section(conn: Connection, user_id: int, unit: str = "km") -> list[Markup]:
     """The CENT-style report of each of the runner's n-of-1 experiments (issue 7), in ``unit``."""
-    ids = conn.execute(
-        select(experiments.c.id).where(experiments.c.user_id == user_id).order_by(experiments.c.id)
-    ).scalars()
+    ids = sorted(e.id for e in list_experiments(conn, user_id))
     return [
-        Markup(experiment_report_html(conn, user_id, int(i), unit=unit, chart_width=EXPERIMENT_CHART_WIDTH))
+        Markup(experiment_report_html(conn, user_id, i, unit=unit, chart_width=EXPERIMENT_CHART_WIDTH))
         for i in ids
     ]
 

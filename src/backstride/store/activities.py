@@ -313,8 +313,14 @@ def resolve_run(conn: Connection, user_id: int, ref: str | int) -> dict[str, Any
     raise ValidationError(f"not a run: {text!r} (give an id, a date like 2025-03-01, or 'last')")
 
 
+def stored_streams(conn: Connection, activity_id: int) -> Row[Any] | None:
+    """A run's streams as stored (``codec``, ``columns``, ``data``), not decoded: what a cache of
+    anything drawn from them can be keyed on; ``None`` for a run without streams."""
+    return conn.execute(select(streams).where(streams.c.activity_id == activity_id)).first()
+
+
 def load_streams(conn: Connection, activity_id: int) -> dict[str, Any]:
-    row = conn.execute(select(streams).where(streams.c.activity_id == activity_id)).first()
+    row = stored_streams(conn, activity_id)
     if row is None:
         return {}
     return decode_streams(row.codec, row.columns, row.data)

@@ -1,7 +1,7 @@
 """Tables of the multi-user server: login sessions, read-only grants, login attempts.
 
-They live on the shared :data:`backstride.store.schema.metadata` (``schema`` imports this module at
-its end). They belong to the *account*, not to the runner's data, so their owner columns are named
+They live on the shared :data:`backstride.store.metadata.metadata` (:mod:`backstride.store.schema`
+imports this module). They belong to the *account*, not to the runner's data, so their owner columns are named
 ``account_id`` / ``owner_id`` / ``grantee_id`` rather than ``user_id``: the data export
 (:mod:`backstride.log.archive`, which follows ``user_id``) must not write session token hashes or
 other people's grants into a runner's export, and "delete all my data" keeps the account working.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table
 
-from backstride.store.schema import metadata
+from backstride.store.metadata import metadata
 
 web_sessions = Table(
     "web_sessions",

@@ -1,6 +1,6 @@
 """Tables of N-of-1 experiments: the design of each experiment and the days a runner did not follow it.
 
-Registered on the shared :data:`backstride.store.schema.metadata`; the Alembic revision ``0004``
+Registered on the shared :data:`backstride.store.metadata.metadata`; the Alembic revision ``0004``
 creates exactly these tables. The schedule itself is not stored row by row: it follows from the start
 date, the period length and ``sequence`` (the condition of each period, drawn from ``seed``), so it
 can always be reproduced (see :mod:`backstride.experiments.design`).
@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from backstride.store.schema import metadata
+from backstride.store.metadata import metadata
 
 experiments = Table(
     "experiments",

@@ -1,7 +1,8 @@
 """Tables of the log: pain reports, lifting, routines, body weight, per-run context, weekly check-ins.
 
-They live on the same :data:`backstride.store.schema.metadata` (``schema`` imports this module at its
-end, so the tables register whenever the schema is imported). SI units: metres, seconds, kilograms.
+They live on the shared :data:`backstride.store.metadata.metadata` (:mod:`backstride.store.schema`
+imports this module, so the tables register whenever the schema is imported). SI units: metres,
+seconds, kilograms.
 Times of runs and check-ins are UTC; lifting sessions and routine entries keep the local wall-clock
 time the runner (or the lifting app) gave, since those apps export no time zone.
 """
@@ -23,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from backstride.store.schema import metadata
+from backstride.store.metadata import metadata
 
 pain_reports = Table(
     "pain_reports",

@@ -1,6 +1,6 @@
 """Tables of the plan part: red-flag screens, self-test results and the runner's goal.
 
-Registered on the shared :data:`backstride.store.schema.metadata`; the Alembic revision ``0003``
+Registered on the shared :data:`backstride.store.metadata.metadata`; the Alembic revision ``0003``
 creates exactly these tables (``tests/plan/test_plan_schema.py`` checks that they agree).
 Answers and measured values are JSON text: their keys are defined by the data files in
 ``backstride/plan/data`` and validated there, not by the database.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Table, Text
 
-from backstride.store.schema import metadata
+from backstride.store.metadata import metadata
 
 screens = Table(
     "screens",

@@ -16,22 +16,22 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = MetaData(naming_convention=NAMING)
+# The tables of each concept live in their own module, on the same metadata; importing this module
+# registers them all.
+from backstride.store import (
+    auth_schema,  # noqa: F401
+    experiments_schema,  # noqa: F401
+    log_schema,  # noqa: F401
+    plan_schema,  # noqa: F401
+    strava_schema,  # noqa: F401
+)
+from backstride.store.metadata import metadata
 
 LOCAL_USER_ID = 1
 
@@ -148,12 +148,3 @@ __all__ = [
     "streams",
     "users",
 ]
-
-# The tables of each concept live in their own module, on the same metadata.
-from backstride.store import (  # noqa: E402
-    auth_schema,  # noqa: F401
-    experiments_schema,  # noqa: F401
-    log_schema,  # noqa: F401
-    plan_schema,  # noqa: F401
-    strava_schema,  # noqa: F401
-)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Integer, String, Table, Text
 
-from backstride.store.schema import metadata
+from backstride.store.metadata import metadata
 
 strava_links = Table(
     "strava_links",

@@ -8,7 +8,7 @@
    a duplicate and costs no request.
 4. Each new run: its streams (``time, distance, latlng, altitude, heartrate, cadence,
    velocity_smooth, grade_smooth, watts``) and laps, the gear's name (once per gear), then
-   :func:`backstride.importing.store_one`: the same de-duplication (a FIT copy of the run merges with
+   :func:`backstride.ingest.saving.store_one`: the same de-duplication (a FIT copy of the run merges with
    it), the same lap-button hook.
 5. Resume: after each run the position (``synced_until``: the start of the newest activity up to which
    everything is done) is stored, so an interrupted sync (Ctrl-C, a rate limit, a lost connection)
@@ -29,7 +29,7 @@ from sqlalchemy import Engine, select
 
 from backstride.errors import BadFileError
 from backstride.importers.strava_api import STREAM_KEYS, activity_from_strava, identity, sport_of, start_of
-from backstride.importing import ImportSummary, Outcome, SavedHook, store_one
+from backstride.ingest.saving import ImportSummary, Outcome, SavedHook, store_one
 from backstride.store import strava as links
 from backstride.store.activities import known_hashes
 from backstride.store.schema import activity_files

@@ -5,7 +5,7 @@ Events come from the operating system through ``watchfiles`` (inotify, FSEvents,
 until it is complete: its size and modification time have not changed for :data:`SETTLE_S` seconds and
 its content is whole (:func:`looks_complete`: a FIT file as long as its header says, a gzip stream with
 its end, an XML file with its closing root tag, a zip with its central directory). Then it goes through
-:func:`backstride.importing.import_paths`, the same path as ``backstride import`` (de-duplication, the
+:func:`backstride.ingest.files.import_paths`, the same path as ``backstride import`` (de-duplication, the
 lap-button hook), and each outcome is handed to ``on_outcome`` (the CLI prints one line per run).
 
 A file that fails to import is not retried until it changes again.
@@ -26,7 +26,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from backstride.importers.sources import ACTIVITY_SUFFIXES
-from backstride.importing import Outcome, SavedHook, import_paths
+from backstride.ingest.files import import_paths
+from backstride.ingest.saving import Outcome, SavedHook
 
 #: Seconds a file must stay unchanged before it is taken as complete.
 SETTLE_S = 2.0

@@ -15,13 +15,23 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from backstride.errors import NotFoundError, ValidationError
-from backstride.importing import import_paths
-from backstride.log.context import get_context
+from backstride.ingest.files import import_paths
 from backstride.log.pain import delete_pain, onset_from_first_lap_hook, record_pain
+from backstride.log.run_tags import get_context
 from backstride.runview import run_detail, run_record
-from backstride.web import services
-from backstride.web.context import State, Who, Writer, check_origin, run_slow, units_for
-from backstride.web.inputs import MAX_ID, PainBody, day_end, day_start, optional_distance, safe_filename
+from backstride.store.run_list import RunFilter, runs_page
+from backstride.web.analysis_view import analysis_view
+from backstride.web.csrf import check_origin
+from backstride.web.request_models import (
+    MAX_ID,
+    PainBody,
+    day_end,
+    day_start,
+    optional_distance,
+    safe_filename,
+)
+from backstride.web.state import State, run_slow
+from backstride.web.viewer import Who, Writer, units_for
 
 
 class ErrorOut(BaseModel):
@@ -106,9 +116,9 @@ def list_runs(
 ) -> JSONResponse:
     """Runs, newest first, as ``backstride runs --json`` rows plus a short ``pain`` summary
     (``null`` = no report: unknown). SI units: metres, seconds, metres per second."""
-    filters = services.RunFilter(since=day_start(since), until=day_end(until), pain=pain)
+    filters = RunFilter(since=day_start(since), until=day_end(until), pain=pain)
     with state.engine.connect() as conn:
-        rows, total = services.runs_page(conn, who.user_id, filters, limit, offset)
+        rows, total = runs_page(conn, who.user_id, filters, limit, offset)
     # Already JSON-ready: answered as is, without FastAPI's second walk through every value.
     body = clean({"total": total, "limit": limit, "offset": offset, "runs": [_run_item(r) for r in rows]})
     return JSONResponse(body)
@@ -226,4 +236,4 @@ def analysis(
     ``not enough data`` or ``not available``. Metres; a median is ``null`` when not reached."""
     unit = units_for(state, who)
     target_m = optional_distance(target, unit)
-    return clean(services.analysis_view(state.engine, who.user_id, state.cache, unit, target_m).to_dict())
+    return clean(analysis_view(state.engine, who.user_id, state.overviews, unit, target_m).to_dict())

@@ -21,9 +21,11 @@ from sqlalchemy import Engine
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from backstride.config import Settings
-from backstride.web.context import NONCE_COOKIE, SESSION_COOKIE, WebState, load_secret
+from backstride.web.csrf import NONCE_COOKIE, load_secret
 from backstride.web.guard import RequestGuard
 from backstride.web.middleware import NonceAndHeaders
+from backstride.web.state import WebState
+from backstride.web.viewer import SESSION_COOKIE
 
 STATIC = Path(__file__).with_name("static")
 #: Worker threads per process running requests at once. The work is mostly Python (one core at a
@@ -31,7 +33,7 @@ STATIC = Path(__file__).with_name("static")
 #: ``GET /api/runs`` against one thread at a time, so requests queue instead.
 #: Measured (wrk, 20 clients, 2,000 runs): 1 thread 127 req/s, 2: 104, 4: 85, 8: 72, 40 (anyio's
 #: default): 48. Two, so one slow page (the analysis) does not stop the others; imports and exports
-#: run in threads of their own (:func:`backstride.web.context.run_slow`).
+#: run in threads of their own (:func:`backstride.web.state.run_slow`).
 DEFAULT_THREADS = 2
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -50,7 +52,7 @@ def create_app(
 
     ``allowed_hosts``: Host header values accepted (default: the loopback names; ``["*"]`` accepts
     any, which only makes sense behind a proxy that checks the host itself). ``secret``: the CSRF key (default
-    :func:`backstride.web.context.load_secret`). ``threads``: at most this many requests run their
+    :func:`backstride.web.csrf.load_secret`). ``threads``: at most this many requests run their
     (synchronous) work at once in worker threads while the server runs; the others wait their turn.
     """
     from backstride.store.engine import open_store
@@ -115,4 +117,3 @@ def create_app(
     app.include_router(pages_experiments.router)
     app.include_router(auth.router)
     return app
-

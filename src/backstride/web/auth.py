@@ -9,9 +9,11 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from backstride.errors import NotFoundError
-from backstride.web import accounts
-from backstride.web.context import SESSION_COOKIE, State, WebState, Who, check_csrf, viewer
+from backstride.store import accounts
+from backstride.web.csrf import check_csrf
+from backstride.web.state import State, WebState
 from backstride.web.templating import render
+from backstride.web.viewer import SESSION_COOKIE, Who, viewer
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
@@ -28,7 +30,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _anonymous_page(request: Request, name: str, context: dict[str, object], status: int = 200) -> Response:
-    from backstride.web.context import form_token
+    from backstride.web.csrf import form_token
 
     templates = request.app.state.templates
     base = {"who": None, "csrf": form_token(request), "banner": None, "units": "km", "multi_user": True}

@@ -12,8 +12,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from backstride.errors import BackstrideError, BadFileError, NotFoundError
-from backstride.web.accounts import TooManyAttempts
-from backstride.web.context import Forbidden, LoginRequired
+from backstride.store.accounts import TooManyAttempts
+from backstride.web.templating import render
+from backstride.web.viewer import Forbidden, LoginRequired, viewer
 
 
 def status_of(exc: BackstrideError) -> int:
@@ -35,9 +36,6 @@ def is_api(request: Request) -> bool:
 
 
 def _page(request: Request, status: int, message: str) -> Response:
-    from backstride.web.context import viewer
-    from backstride.web.templating import render
-
     try:
         who = viewer(request, request.app.state.web)
     except BackstrideError:

@@ -81,7 +81,7 @@ class RequestGuard:
         state = scope["app"].state.web
         if state.multi_user and (has_body or method not in SAFE_METHODS) and not is_public(path):
             token = cookie_parser(cookies).get(self.session_cookie) if cookies else None
-            from backstride.web.context import session_viewer
+            from backstride.web.viewer import session_viewer
 
             found = await anyio.to_thread.run_sync(session_viewer, state, token)
             if found is None:

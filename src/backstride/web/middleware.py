@@ -5,7 +5,7 @@ and every response but the shipped static files gets ``Cache-Control: no-store``
 downloads carry a runner's data: no browser or proxy cache may keep them), unless the route set them.
 A browser without a valid nonce cookie gets a fresh random one (``HttpOnly``, ``SameSite=Strict``,
 ``Secure`` when the app asks for it); the nonce is in ``request.state.nonce`` for the CSRF token
-(:func:`backstride.web.context.form_token`).
+(:func:`backstride.web.csrf.form_token`).
 
 Plain ASGI rather than ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware`` runs each request
 in an extra task with memory streams, which costs a noticeable part of a fast page.

@@ -17,10 +17,12 @@ from starlette.responses import Response
 from backstride.errors import ValidationError
 from backstride.log.archive import delete_all, export
 from backstride.store.prefs import PREFERENCES, get_pref, set_pref
-from backstride.web import services
+from backstride.web.analysis_view import DEFAULT_TARGETS, analysis_view
 from backstride.web.api import _save_uploads, import_uploads
-from backstride.web.context import State, Who, Writer, check_csrf, run_slow, units_for
+from backstride.web.csrf import check_csrf
+from backstride.web.state import State, run_slow
 from backstride.web.templating import render
+from backstride.web.viewer import Who, Writer, units_for
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
@@ -49,7 +51,7 @@ async def upload_form(
 
 @router.get("/analysis")
 def analysis_page(request: Request, who: Who, state: State) -> Response:
-    view = services.analysis_view(state.engine, who.user_id, state.cache, units_for(state, who))
+    view = analysis_view(state.engine, who.user_id, state.overviews, units_for(state, who))
     return render(request, who, "analysis.html", {"view": view, "f": view.findings})
 
 
@@ -59,7 +61,7 @@ def report_download(who: Who, state: State) -> Response:
     from backstride.report import render_report
 
     unit = units_for(state, who)
-    html = render_report(state.engine, who.user_id, unit=unit, target_m=services.DEFAULT_TARGETS[unit])
+    html = render_report(state.engine, who.user_id, unit=unit, target_m=DEFAULT_TARGETS[unit])
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     return HTMLResponse(
         html, headers={"Content-Disposition": f'attachment; filename="backstride-report-{stamp}.html"'}
@@ -136,4 +138,5 @@ def delete_everything(
         raise ValidationError(f"type {DELETE_WORD!r} to confirm deleting everything")
     summary = delete_all(state.engine, who.user_id)
     state.cache.clear()
+    state.overviews.clear()
     return RedirectResponse(f"/settings?deleted={summary.total}", status_code=303)

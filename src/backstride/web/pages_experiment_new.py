@@ -20,9 +20,11 @@ from sqlalchemy import Connection
 from starlette.responses import Response
 
 from backstride.errors import ValidationError
-from backstride.web.context import State, Writer, check_csrf, run_slow
-from backstride.web.inputs import no_nul_text, optional_day
+from backstride.web.csrf import check_csrf
+from backstride.web.request_models import no_nul_text, optional_day
+from backstride.web.state import State, run_slow
 from backstride.web.templating import page_basics, render
+from backstride.web.viewer import Writer
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 

@@ -18,9 +18,11 @@ from starlette.responses import Response
 from backstride.errors import NotFoundError
 from backstride.experiments.store import Experiment
 from backstride.units import localize
-from backstride.web.context import State, Who, check_csrf, units_for
-from backstride.web.inputs import MAX_ID
+from backstride.web.csrf import check_csrf
+from backstride.web.request_models import MAX_ID
+from backstride.web.state import State
 from backstride.web.templating import page_basics, render
+from backstride.web.viewer import Who, units_for
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 

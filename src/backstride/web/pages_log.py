@@ -15,9 +15,11 @@ from backstride.log.checkin import PEG_ITEMS, record_checkin, red_flag_questions
 from backstride.log.lifting import EFFORTS, SET_EXAMPLE, add_session, list_sessions
 from backstride.log.routines import list_routines, log_routine
 from backstride.log.shoes import add_shoe, list_shoes, retire_shoe
-from backstride.web.context import State, Who, Writer, check_csrf
-from backstride.web.inputs import no_nul_text, optional_day
+from backstride.web.csrf import check_csrf
+from backstride.web.request_models import no_nul_text, optional_day
+from backstride.web.state import State
 from backstride.web.templating import render
+from backstride.web.viewer import Who, Writer
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 

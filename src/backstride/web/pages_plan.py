@@ -1,7 +1,7 @@
 """The plan (with the goal form) and the pooled report (experiments: :mod:`backstride.web.pages_experiments`).
 
 - ``GET /plan``: :func:`backstride.plan.from_analysis.plan_for_user` with every item's reason;
-  ``POST /plan/goal`` stores the goal through :func:`backstride.plan.inputs.set_goal`.
+  ``POST /plan/goal`` stores the goal through :func:`backstride.plan.profile.set_goal`.
 - ``GET /pool``: :func:`backstride.pool.report.report_for` of :func:`backstride.pool.store.default_pool_dir`.
 
 Distances are metres throughout and shown in the runner's unit by the templates.
@@ -17,9 +17,11 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from backstride.errors import BackstrideError, ValidationError
-from backstride.web.context import State, WebState, Who, Writer, check_csrf, units_for
-from backstride.web.inputs import optional_day, optional_distance
+from backstride.web.csrf import check_csrf
+from backstride.web.request_models import optional_day, optional_distance
+from backstride.web.state import State, WebState
 from backstride.web.templating import page_basics, render
+from backstride.web.viewer import Who, Writer, units_for
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
@@ -33,7 +35,7 @@ POOL_CACHE_SIZE = 4
 @router.get("/plan")
 def plan_page(request: Request, who: Who, state: State, saved: str | None = None) -> Response:
     from backstride.plan.from_analysis import plan_for_user
-    from backstride.plan.inputs import get_goal
+    from backstride.plan.profile import get_goal
 
     with state.engine.connect() as conn:
         basics = page_basics(request, who, conn)
@@ -69,7 +71,7 @@ def save_goal(
     by: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """The goal: run ``distance`` (a bare number is in the runner's unit) pain-free, by ``by`` if given."""
-    from backstride.plan.inputs import set_goal
+    from backstride.plan.profile import set_goal
 
     metres = optional_distance(distance, units_for(state, who))
     if metres is None:

@@ -8,20 +8,32 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.responses import Response
 
 from backstride.errors import ValidationError
-from backstride.log.context import LOADS, SURFACES, get_context, set_context
 from backstride.log.pain import confirm_pain, get_pain, record_pain
+from backstride.log.pending import offered_pain_free
+from backstride.log.run_tags import LOADS, SURFACES, get_context, set_context
 from backstride.runview import run_detail
+from backstride.store.activities import stored_streams
 from backstride.store.codec import decode_streams
-from backstride.store.schema import streams
-from backstride.web import quicklog, services
+from backstride.store.data_version import overview_key, version_and_runs
+from backstride.store.run_list import PAIN_FILTERS, RunFilter, runs_page, runs_rows
+from backstride.web import quicklog
 from backstride.web.chart import Chart, build_chart
-from backstride.web.context import State, WebState, Who, Writer, check_csrf, form_token, units_for
-from backstride.web.inputs import MAX_ID, day_end, day_start, no_nul_text, optional_day, optional_distance
+from backstride.web.csrf import check_csrf, form_token
+from backstride.web.request_models import (
+    MAX_ID,
+    day_end,
+    day_start,
+    no_nul_text,
+    optional_day,
+    optional_distance,
+)
+from backstride.web.state import State, WebState
 from backstride.web.templating import page_basics, render, render_text
+from backstride.web.viewer import Who, Writer, units_for
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
@@ -46,16 +58,21 @@ def _run_id(run_id: int) -> int:
 RECENT_RUNS = 10
 
 
+def _offers(conn: Connection, rows: list[dict[str, Any]]) -> frozenset[int]:
+    """The runs of a page to offer as "pain-free?" (those with no report: :func:`offered_pain_free`)."""
+    return offered_pain_free(conn, [int(r["id"]) for r in rows if r.get("pain_status") is None])
+
+
 @router.get("/")
 def dashboard(request: Request, who: Who, state: State) -> Response:
     """The dashboard. Its data is read afresh every time; the page is rendered again only when that
     data (or who looks, units, the banner, the day) changed: see :mod:`backstride.web.pagecache`."""
     with state.engine.connect() as conn:
         basics = page_basics(request, who, conn)
-        recent = services.runs_rows(conn, who.user_id, services.RunFilter(), limit=RECENT_RUNS)
-        data, total = services.version_and_runs(conn, who.user_id)
-        version = services.overview_key(who.user_id, data)
-        offers = services.pain_free_offers(conn, recent) if basics.lap_is_pain else frozenset()
+        recent = runs_rows(conn, who.user_id, RunFilter(), limit=RECENT_RUNS)
+        data, total = version_and_runs(conn, who.user_id)
+        version = overview_key(who.user_id, data)
+        offers = _offers(conn, recent) if basics.lap_is_pain else frozenset()
         key = (
             "dashboard",
             (who.account_id, who.user_id, who.username, who.read_only, who.owner_name),
@@ -68,12 +85,17 @@ def dashboard(request: Request, who: Who, state: State) -> Response:
         )
 
         def make(placeholder: str) -> str:
+            from backstride.analysis.overview import cached_overview
             from backstride.plan.referral import referral_for_user
 
-            overview = services.pain_free_overview(state.engine, who.user_id, state.cache, conn=conn)
+            overview = cached_overview(conn, who.user_id, state.overviews)
             referral = referral_for_user(conn, who.user_id, unit=basics.units)
             context = {
-                "recent": recent, "total": total, "overview": overview, "offers": offers, "referral": referral
+                "recent": recent,
+                "total": total,
+                "overview": overview,
+                "offers": offers,
+                "referral": referral,
             }
             return render_text(request, who, "dashboard.html", context, basics=basics, csrf=placeholder)
 
@@ -96,17 +118,17 @@ def runs_list(
     with state.engine.connect() as conn:
         basics = page_basics(request, who, conn)
     unit = basics.units
-    filters = services.RunFilter(
+    filters = RunFilter(
         since=day_start(optional_day(since, "from")),
         until=day_end(optional_day(until, "to")),
-        pain=pain if pain in services.PAIN_FILTERS else None,
+        pain=pain if pain in PAIN_FILTERS else None,
         min_m=optional_distance(min_distance, unit),
         max_m=optional_distance(max_distance, unit),
         text=no_nul_text(q).strip() if q else None,
     )
     with state.engine.connect() as conn:
-        rows, total = services.runs_page(conn, who.user_id, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        offers = services.pain_free_offers(conn, rows) if basics.lap_is_pain else frozenset()
+        rows, total = runs_page(conn, who.user_id, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        offers = _offers(conn, rows) if basics.lap_is_pain else frozenset()
     args = {
         "since": since or "",
         "until": until or "",
@@ -126,7 +148,7 @@ def runs_list(
             "page": page,
             "pages": pages,
             "args": args,
-            "filters": services.PAIN_FILTERS,
+            "filters": PAIN_FILTERS,
             "offers": offers,
         },
         basics=basics,
@@ -136,11 +158,7 @@ def runs_list(
 def _chart(state: WebState, conn: Connection, detail: dict[str, Any], unit: str) -> Chart | None:
     """The run's chart, drawn again only when its streams (hash of the stored bytes), laps, pain
     report or the unit changed."""
-    row = conn.execute(
-        select(streams.c.codec, streams.c.columns, streams.c.data).where(
-            streams.c.activity_id == detail["id"]
-        )
-    ).first()
+    row = stored_streams(conn, detail["id"])
     if row is None:
         return None
     marks = json.dumps([detail["lap_list"], detail["pain"]], sort_keys=True, default=str)

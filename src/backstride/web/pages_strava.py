@@ -16,8 +16,10 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from backstride.errors import ValidationError
-from backstride.web.context import State, Writer, check_csrf, run_slow
+from backstride.web.csrf import check_csrf
+from backstride.web.state import State, run_slow
 from backstride.web.templating import render
+from backstride.web.viewer import Writer
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
@@ -85,6 +87,7 @@ def _sync(state: Any, user_id: int) -> dict[str, Any]:
 
     result = sync(state.engine, user_id, wait=False, on_saved=onset_from_first_lap_hook)
     state.cache.clear()
+    state.overviews.clear()
     return result.as_dict()
 
 

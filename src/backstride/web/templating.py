@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from starlette.responses import HTMLResponse, Response
 
 from backstride.units import (
@@ -24,8 +24,9 @@ from backstride.units import (
     format_speed,
     localize,
 )
-from backstride.web.context import CSRF_FIELD, Viewer, display_prefs, form_token, web_state
-from backstride.web.services import red_flag_banner
+from backstride.web.csrf import CSRF_FIELD, form_token
+from backstride.web.state import web_state
+from backstride.web.viewer import Viewer, display_prefs
 from backstride.words import plural
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -88,6 +89,24 @@ class PageBasics:
     @property
     def banner_dict(self) -> dict[str, str] | None:
         return None if self.banner is None else dict(self.banner)
+
+
+def red_flag_banner(engine: Engine, user_id: int, conn: Connection | None = None) -> dict[str, str] | None:
+    """``{"urgency", "text"}`` of the open red flag that matters most, or ``None`` (read on ``conn``
+    when given, else on a connection of its own)."""
+    try:
+        from backstride.plan.screens import banner, open_flags
+    except ImportError:
+        return None
+    if conn is not None:
+        result = open_flags(conn, user_id)
+    else:
+        with engine.connect() as own:
+            result = open_flags(own, user_id)
+    text = banner(result)
+    if result is None or not text:
+        return None
+    return {"urgency": str(result.urgency), "text": text}
 
 
 def page_basics(request: Request, who: Viewer, conn: Connection | None = None) -> PageBasics:

@@ -8,7 +8,7 @@ route files by the paths that ``FileReference`` elements give.
 
 The work is split by concept: :mod:`.scan` (the one streaming pass), :mod:`.workout` (a workout and
 its samples as an activity), :mod:`.units`; the import job that stores the result is
-:mod:`backstride.importing_health`.
+:mod:`backstride.ingest.apple_health`.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from backstride.errors import ValidationError
 from backstride.log.routines import log_routine
 from backstride.plan import redflags, screens, selftests
 from backstride.plan.engine import build_plan
-from backstride.plan.inputs import (
+from backstride.plan.profile import (
     Finding,
     RecentRun,
     build_inputs,

@@ -1,30 +1,20 @@
-"""What every command shares: the settings, a lazily opened store, JSON output and error handling."""
+"""The state of one invocation, shared by every command: the settings, a lazily opened store, the start
+time. (Printing, JSON and errors: :mod:`backstride.cli.output`.)"""
 
 from __future__ import annotations
 
-import functools
-import json
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from backstride.cli.output import err_console
 from backstride.config import Settings
-from backstride.errors import BackstrideError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
 #: When the console script started (``time.perf_counter()``), for commands that time themselves
 #: whole; ``None`` when the CLI is driven from Python (tests).
 started: float | None = None
@@ -76,43 +66,3 @@ def state(ctx: typer.Context) -> State:
     obj = ctx.find_root().obj
     assert isinstance(obj, State), "the root callback sets the state"
     return obj
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn the library's errors into one clean message and a non-zero exit."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except BackstrideError as exc:
-            fail(str(exc))
-
-    return wrapper
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        from backstride.store.activities import as_json_ready
-
-        return as_json_ready(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def print_json(data: Any) -> None:
-    """JSON on stdout, nothing else (scripts and tests parse it)."""
-    sys.stdout.write(json.dumps(data, default=_default, indent=2, allow_nan=False) + "\n")
-
-
-def to_jsonable(data: Any) -> Any:
-    """The same conversion :func:`print_json` applies, for callers that build on it."""
-    return json.loads(json.dumps(data, default=_default, allow_nan=False))

@@ -15,16 +15,16 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
-from backstride.errors import BadFileError
+from backstride.errors import BadFileError, SkippedFile
 from backstride.importers.model import Activity
-from backstride.store.activities import save_activity
+from backstride.ingest.saving import ImportSummary, Outcome, SavedHook, Status, store_one
 from backstride.store.schema import LOCAL_USER_ID
 
 if TYPE_CHECKING:
@@ -32,10 +32,6 @@ if TYPE_CHECKING:
 
     from backstride.importers.sources import Source
 
-Status = Literal["imported", "merged", "duplicate", "skipped", "failed"]
-#: ``on_saved(conn, activity_id, activity)``: runs in the activity's own transaction (inside a
-#: savepoint) after it was saved; returns a note on what it added, or ``None``.
-SavedHook = Callable[[Connection, int, Activity], "str | None"]
 #: Sources handed to a worker at a time; small enough for a smooth progress bar.
 CHUNK = 8
 #: Worker processes start only for at least this many files holding at least this many bytes on
@@ -47,58 +43,6 @@ PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 GZIP_FACTOR = 4
 #: Chunks in flight per worker: enough to keep the workers busy, few enough to bound memory.
 AHEAD_PER_WORKER = 2
-
-
-@dataclass
-class Outcome:
-    """What became of one file (or one session of a multisport file)."""
-
-    name: str
-    status: Status
-    reason: str = ""
-    activity_id: int | None = None
-    sport: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ImportSummary:
-    outcomes: list[Outcome] = field(default_factory=list)
-    #: What was imported besides activities (body weights from an Apple Health export ...), one line each.
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counts = Counter(o.status for o in self.outcomes)
-        return {
-            status: counts.get(status, 0)
-            for status in ("imported", "merged", "duplicate", "skipped", "failed")
-        }
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-    @property
-    def activity_ids(self) -> list[int]:
-        return sorted({o.activity_id for o in self.outcomes if o.activity_id is not None})
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "counts": self.counts,
-            "files": [
-                {
-                    "name": o.name,
-                    "status": o.status,
-                    "reason": o.reason or None,
-                    "activity_id": o.activity_id,
-                    "sport": o.sport,
-                    "warnings": o.warnings,
-                }
-                for o in self.outcomes
-            ],
-            "notes": list(self.notes),
-        }
 
 
 class ImportInterrupted(KeyboardInterrupt):
@@ -137,7 +81,6 @@ class Decoded:
 
 
 def _read(source: Source) -> Decoded:
-    from backstride.errors import SkippedFile
     from backstride.importers.sources import read_source
 
     try:
@@ -210,11 +153,7 @@ def _work_bytes(sources: Sequence[Source]) -> int:
 
 def use_worker_pool(sources: Sequence[Source], workers: int) -> bool:
     """Whether decoding in ``workers`` processes repays starting them: many files, and enough bytes."""
-    return (
-        workers > 1
-        and len(sources) >= PARALLEL_MIN_FILES
-        and _work_bytes(sources) >= PARALLEL_MIN_BYTES
-    )
+    return workers > 1 and len(sources) >= PARALLEL_MIN_FILES and _work_bytes(sources) >= PARALLEL_MIN_BYTES
 
 
 def _decoded(sources: list[Source], workers: int) -> Generator[Decoded, None, None]:
@@ -272,7 +211,6 @@ def import_paths(
 
     Ctrl-C raises :class:`ImportInterrupted` with the summary so far.
     """
-    from backstride.errors import SkippedFile
     from backstride.importers.sources import find_sources
     from backstride.log.archive import is_export, restore
 
@@ -294,12 +232,20 @@ def import_paths(
             summary.outcomes.append(Outcome(problem.name, status, problem.reason))
         health = [s for s in sources if s.kind == "apple_health"]
         if health:
-            from backstride.importing_health import import_health_export
+            from backstride.ingest.apple_health import import_health_export
 
             sources = [s for s in sources if s.kind != "apple_health"]
             for source in health:
-                import_health_export(engine, source.path, source.member, summary, user_id=user_id,
-                                     sports=sports, progress=progress, on_saved=on_saved)
+                import_health_export(
+                    engine,
+                    source.path,
+                    source.member,
+                    summary,
+                    user_id=user_id,
+                    sports=sports,
+                    progress=progress,
+                    on_saved=on_saved,
+                )
         _import_sources(engine, summary, sources, user_id, sports, progress, workers, on_saved)
     return summary
 
@@ -347,68 +293,3 @@ def _record(
     for i, activity in enumerate(result.activities):
         label = f"{source.name} (session {i + 1})" if multi else source.name
         summary.outcomes.append(store_one(engine, label, activity, user_id, sports, on_saved))
-
-
-def store_one(
-    engine: Engine,
-    label: str,
-    activity: Activity,
-    user_id: int,
-    sports: Sequence[str] | None,
-    on_saved: SavedHook | None,
-) -> Outcome:
-    from backstride.importers.plausible import not_a_run
-
-    if sports is not None and activity.sport not in sports:
-        return Outcome(
-            label,
-            "skipped",
-            f"{activity.sport}, not a run (use --sport {activity.sport} or --sport all to import it)",
-            sport=activity.sport,
-        )
-    if activity.samples == 0 and not activity.distance_m:
-        return Outcome(label, "failed", "holds no samples and no distance", sport=activity.sport)
-    why_not = not_a_run(activity)
-    if why_not is not None:
-        return Outcome(label, "skipped", why_not, sport=activity.sport)
-    warnings = list(activity.warnings)
-    notes: list[str] = []
-    try:
-        with engine.begin() as conn:
-            saved = save_activity(conn, activity, user_id)
-            notes.extend(saved.restored)
-            if on_saved is not None:
-                note = _run_hook(conn, on_saved, saved.activity_id, activity, warnings)
-                if note:
-                    notes.append(note)
-    except Exception as exc:
-        return Outcome(
-            label, "failed", f"could not be stored ({type(exc).__name__}: {exc})", sport=activity.sport
-        )
-    reason = ""
-    if saved.status == "duplicate":
-        reason = "already imported" + (f"; added what it lacked: {', '.join(notes)}" if notes else "")
-    elif notes:
-        reason = "; ".join(notes)
-    return Outcome(label, saved.status, reason, saved.activity_id, activity.sport, warnings)
-
-
-def _run_hook(
-    conn: Connection, hook: SavedHook, activity_id: int, activity: Activity, warnings: list[str]
-) -> str | None:
-    """The hook in a savepoint: its failure rolls back what it wrote, never the run, and is a warning."""
-    from backstride.errors import BackstrideError
-
-    savepoint = conn.begin_nested()
-    try:
-        note = hook(conn, activity_id, activity)
-    except BackstrideError as exc:
-        savepoint.rollback()
-        warnings.append(f"no lap-button pain draft: {exc}")
-        return None
-    except Exception as exc:
-        savepoint.rollback()
-        warnings.append(f"no lap-button pain draft ({type(exc).__name__}: {exc})")
-        return None
-    savepoint.commit()
-    return note

@@ -7,7 +7,7 @@
 3. Other sports are skipped and counted, as for files (unless asked for).
 4. The samples of the new workouts are read back from the spool in one sweep, each workout is built
    (:func:`backstride.importers.apple_health.workout.build_activity`) and stored through the same path
-   as a file (:func:`backstride.importing.store_one`): merging with a FIT copy of the same run,
+   as a file (:func:`backstride.ingest.saving.store_one`): merging with a FIT copy of the same run,
    the lap-button hook.
 5. Body mass: the last weighing of each local day, in kilograms, into the body-weight log; days that
    already hold a weight are left alone.
@@ -27,7 +27,7 @@ from backstride.importers.apple_health.units import mass_kg
 from backstride.importers.apple_health.workout import build_activity, identity, label, sport_of
 from backstride.importers.gpx import read_gpx
 from backstride.importers.model import Activity
-from backstride.importing import ImportSummary, Outcome, SavedHook, store_one
+from backstride.ingest.saving import ImportSummary, Outcome, SavedHook, store_one
 from backstride.store.activities import known_hashes
 from backstride.store.schema import activity_files
 

@@ -1,16 +1,13 @@
-"""Passwords (Argon2id), session tokens and CSRF tokens. No state: the callers keep the secret.
+"""Passwords (Argon2id) and session tokens of the multi-user server's accounts. No state.
 
 - Passwords are hashed with Argon2id (``argon2-cffi`` defaults: 64 MiB, 3 passes, 4 lanes); a hash made
   with older parameters is re-hashed at the next successful login (:func:`needs_rehash`).
 - A session cookie holds a random 256-bit token; the database keeps only its SHA-256.
-- CSRF: every browser gets a random nonce cookie; forms and HTMX requests echo
-  ``HMAC-SHA256(secret, nonce)``. A foreign site can neither read the nonce nor compute the HMAC.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 from argon2 import PasswordHasher
@@ -47,13 +44,3 @@ def new_token() -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def csrf_token(secret: bytes, nonce: str) -> str:
-    return hmac.new(secret, nonce.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def csrf_ok(secret: bytes, nonce: str | None, given: str | None) -> bool:
-    if not nonce or not given:
-        return False
-    return hmac.compare_digest(csrf_token(secret, nonce), given)

@@ -2,7 +2,7 @@
 
 Everything takes a connection and runs in the caller's transaction. Times are UTC.
 
-- :func:`create_account` / :func:`authenticate`: Argon2id hashes (:mod:`backstride.web.security`).
+- :func:`create_account` / :func:`authenticate`: Argon2id hashes (:mod:`backstride.store.credentials`).
 - Login throttle, so that a stranger can neither guess passwords quickly nor lock anyone out:
   failures count per *account and address together*. After :data:`FREE_FAILURES` failures of one
   username from one address (since its last success there, within :data:`WINDOW`), each further
@@ -26,8 +26,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from backstride.errors import BackstrideError, NotFoundError, ValidationError
 from backstride.store.auth_schema import access_grants, login_attempts, web_sessions
-from backstride.store.schema import users
-from backstride.web.security import (
+from backstride.store.credentials import (
     MAX_PASSWORD,
     MIN_PASSWORD,
     hash_password,
@@ -36,6 +35,7 @@ from backstride.web.security import (
     token_hash,
     verify_password,
 )
+from backstride.store.schema import users
 
 WINDOW = timedelta(minutes=15)
 #: Failures of one username from one address before the delays start.
@@ -199,6 +199,11 @@ def find_session(conn: Connection, token: str | None, now: datetime | None = Non
 def close_session(conn: Connection, token: str | None) -> None:
     if token:
         conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash(token)))
+
+
+def username_of(conn: Connection, account_id: int) -> str:
+    """The username of an existing account."""
+    return str(conn.execute(select(users.c.username).where(users.c.id == account_id)).scalar_one())
 
 
 def _account_of(conn: Connection, name: str) -> int | None:

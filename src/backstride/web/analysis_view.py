@@ -1,0 +1,67 @@
+"""What the analysis page and ``GET /api/analysis`` show (:func:`analysis_view`): the findings of
+:func:`backstride.analysis.findings.analyze_user` and the dashboard's pain-free overview
+(:mod:`backstride.analysis.overview`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from backstride.lru import LRU
+
+
+def finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+#: The default target of "chance of running X pain-free", per display unit (as ``backstride analyze``).
+DEFAULT_TARGETS = {"mi": 3 * 1609.344, "km": 5000.0}
+
+
+@dataclass
+class AnalysisView:
+    """What the analysis page and ``GET /api/analysis`` show: the findings of
+    :func:`backstride.analysis.findings.analyze_user` (``None`` with a ``reason`` when they could not
+    be computed) and the dashboard's pain-free overview
+    (:func:`backstride.analysis.overview.pain_free_overview`)."""
+
+    findings: Any | None
+    overview: dict[str, Any]
+    reason: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.findings is None:
+            return "not available"
+        return "ok" if self.findings.enough_data else "not enough data"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "findings": None if self.findings is None else self.findings.to_dict(),
+            "overview": self.overview,
+        }
+
+
+def analysis_view(
+    engine: Engine, user_id: int, overviews: LRU[dict[str, Any]], unit: str, target_m: float | None = None
+) -> AnalysisView:
+    """Findings are computed afresh on each call (they read every log table); the overview is cached."""
+    from backstride.analysis.overview import cached_overview
+    from backstride.errors import BackstrideError
+
+    with engine.connect() as conn:
+        overview = cached_overview(conn, user_id, overviews)
+    target = DEFAULT_TARGETS.get(unit, DEFAULT_TARGETS["km"]) if target_m is None else target_m
+    try:
+        from backstride.analysis.findings import analyze_user
+    except ImportError:
+        return AnalysisView(None, overview, "the analysis package is not installed")
+    try:
+        return AnalysisView(analyze_user(engine, user_id, target), overview)
+    except BackstrideError as exc:
+        return AnalysisView(None, overview, str(exc))
