@@ -17,7 +17,6 @@ never put in a URL, an error message or a log line.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,11 +25,12 @@ from typing import Any
 
 import httpx
 
+from backstride.config import STRAVA_URL
 from backstride.errors import BackstrideError
 
-#: Where Strava lives; ``BACKSTRIDE_STRAVA_URL`` points elsewhere (the tests' local stub server).
-DEFAULT_BASE = "https://www.strava.com"
-ENV_BASE = "BACKSTRIDE_STRAVA_URL"
+#: Where Strava lives; the settings' ``strava_url`` (``BACKSTRIDE_STRAVA_URL``) points elsewhere (the
+#: tests' local stub server), handed to :class:`StravaClient` as ``base``.
+DEFAULT_BASE = STRAVA_URL
 #: Requests left in a window below which the client stops before Strava refuses.
 MARGIN = 2
 TIMEOUT_S = 30.0
@@ -50,10 +50,6 @@ class RateLimited(StravaError):
     def __init__(self, message: str, resume_at: datetime) -> None:
         super().__init__(message)
         self.resume_at = resume_at
-
-
-def base_url() -> str:
-    return os.environ.get(ENV_BASE, DEFAULT_BASE).rstrip("/")
 
 
 def _pair(text: str | None) -> tuple[int, int] | None:
@@ -173,7 +169,7 @@ class StravaClient:
     client_id: str
     client_secret: str = field(repr=False)
     access_token: str | None = field(default=None, repr=False)
-    base: str = field(default_factory=base_url)
+    base: str = DEFAULT_BASE
     wait: bool = True
     on_wait: Callable[[str, datetime], None] | None = None
     sleep: Callable[[float], None] = time.sleep
@@ -316,13 +312,13 @@ class StravaClient:
 
 
 __all__ = [
+    "DEFAULT_BASE",
     "NotAuthorised",
     "RateLimited",
     "RateLimits",
     "StravaClient",
     "StravaError",
     "Tokens",
-    "base_url",
     "next_day",
     "next_window",
 ]

@@ -32,7 +32,6 @@ SESSION_COOKIE = "bs_session"
 NONCE_COOKIE = "bs_nonce"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-ENV_SECRET = "BACKSTRIDE_WEB_SECRET"
 T = TypeVar("T")
 
 
@@ -82,10 +81,10 @@ async def run_slow(state: WebState, func: Callable[..., T], *args: Any) -> T:
 
 
 def load_secret(settings: Settings) -> bytes:
-    """The app secret: ``BACKSTRIDE_WEB_SECRET``, else a file in the data folder (made once, 0600)."""
-    env = os.environ.get(ENV_SECRET)
-    if env:
-        return env.encode("utf-8")
+    """The app secret: the settings' ``web_secret`` (``BACKSTRIDE_WEB_SECRET``), else a file in the
+    data folder (made once, 0600)."""
+    if settings.web_secret:
+        return settings.web_secret.encode("utf-8")
     path = Path(settings.data_dir) / "web-secret"
     if path.is_file():
         return path.read_bytes().strip()
