@@ -6,15 +6,19 @@ only, one transaction per activity (with its lap-button draft, when the hook mak
 a crash never leaves half an activity behind.
 
 Workers send back plain records (:class:`Decoded`): a file that cannot be read is a failure of that file
-alone, whatever went wrong in the worker (even a worker process that dies). Ctrl-C stops the import
+alone, whatever went wrong in the worker (even a worker process that dies). Each failure is told on its
+file's outcome line and recorded with :mod:`logging` (:func:`log_failure`) with the error and its causes,
+which ``--verbose`` shows. Ctrl-C stops the import
 between two files and raises :class:`ImportInterrupted`, which carries the summary of what was done.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import tempfile
+import traceback
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import Connection, Engine
 
-from backstride.errors import BadFileError
+from backstride.errors import BadFileError, ImportInterrupted
 from backstride.importers.model import Activity
 from backstride.store.activities import save_activity
 from backstride.store.schema import LOCAL_USER_ID
@@ -47,6 +51,28 @@ PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 GZIP_FACTOR = 4
 #: Chunks in flight per worker: enough to keep the workers busy, few enough to bound memory.
 AHEAD_PER_WORKER = 2
+
+logger = logging.getLogger(__name__)
+
+
+def log_failure(
+    name: str, reason: str, cause: BaseException | str | None, *, unexpected: bool = False
+) -> None:
+    """Record a file (or run) that failed, whose outcome line tells the user: the error with its causes
+    and traceback (``cause``: the exception, or its text from a worker process), at ``INFO``, or at
+    ``WARNING`` when ``unexpected`` (a decoder or store bug rather than a bad file)."""
+    level = logging.WARNING if unexpected else logging.INFO
+    if isinstance(cause, BaseException):
+        logger.log(level, "%s: %s", name, reason, exc_info=cause)
+    elif cause:
+        logger.log(level, "%s: %s\n%s", name, reason, cause)
+    else:
+        logger.log(level, "%s: %s", name, reason)
+
+
+def _chain(exc: BaseException) -> str:
+    """``exc`` with its causes and tracebacks, as text (it travels back from a worker process)."""
+    return "".join(traceback.format_exception(exc)).rstrip()
 
 
 @dataclass
@@ -101,31 +127,6 @@ class ImportSummary:
         }
 
 
-class ImportInterrupted(KeyboardInterrupt):
-    """Ctrl-C during an import: ``summary`` holds what was done; ``files_done`` of ``files_total``
-    files were read and stored (each in its own transaction), the rest were not touched."""
-
-    def __init__(self, summary: ImportSummary, files_done: int, files_total: int) -> None:
-        super().__init__(files_done, files_total)
-        self.summary = summary
-        self.files_done = files_done
-        self.files_total = files_total
-
-    @property
-    def message(self) -> str:
-        counts = self.summary.counts
-        stored = counts["imported"] + counts["merged"]
-        rest = self.files_total - self.files_done
-        if not self.files_total:
-            return "interrupted while looking for files: nothing was imported"
-        return (
-            f"interrupted: {self.files_done} of {self.files_total} files were read "
-            f"({stored} runs imported or merged, {counts['duplicate']} already there); the other {rest} "
-            f"{'file was' if rest == 1 else 'files were'} not imported. Run the same import again to "
-            "finish: files already imported count as duplicates."
-        )
-
-
 @dataclass
 class Decoded:
     """What a worker sends back for one source: its activities, or why it could not be read."""
@@ -134,6 +135,10 @@ class Decoded:
     activities: list[Activity] | None = None
     failure: str | None = None
     skipped: bool = False
+    #: The error of a failure with its causes (:func:`_chain`), for the log; ``unexpected``: not a bad
+    #: file but a bug in reading it.
+    detail: str | None = None
+    unexpected: bool = False
 
 
 def _read(source: Source) -> Decoded:
@@ -145,9 +150,10 @@ def _read(source: Source) -> Decoded:
     except SkippedFile as exc:
         return Decoded(source, failure=exc.reason, skipped=True)
     except BadFileError as exc:
-        return Decoded(source, failure=exc.reason)
-    except Exception as exc:  # a decoder bug must not stop the whole import: report it on that file
-        return Decoded(source, failure=f"could not be read ({type(exc).__name__}: {exc})")
+        return Decoded(source, failure=exc.reason, detail=_chain(exc))
+    except Exception as exc:  # a decoder bug must not stop the whole import: told on that file, logged
+        failure = f"could not be read ({type(exc).__name__}: {exc})"
+        return Decoded(source, failure=failure, detail=_chain(exc), unexpected=True)
 
 
 def _read_chunk(sources: list[Source]) -> list[Decoded]:
@@ -170,7 +176,9 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 def _died(source: Source) -> Decoded:
     return Decoded(
-        source, failure="the process reading it stopped abruptly (out of memory, or a crash); not imported"
+        source,
+        failure="the process reading it stopped abruptly (out of memory, or a crash); not imported",
+        unexpected=True,
     )
 
 
@@ -287,10 +295,12 @@ def import_paths(
     with tempfile.TemporaryDirectory(prefix="backstride-import-") as workdir:  # zips inside zips
         try:
             sources, problems = find_sources(paths, workdir)
-        except KeyboardInterrupt:  # while looking through folders and archives: nothing was read yet
-            raise ImportInterrupted(summary, 0, 0) from None
+        except KeyboardInterrupt as exc:  # while looking through folders and archives: nothing was read yet
+            raise ImportInterrupted(summary, 0, 0) from exc
         for problem in problems:
             status: Status = "skipped" if isinstance(problem, SkippedFile) else "failed"
+            if status == "failed":
+                log_failure(problem.name, problem.reason, problem)
             summary.outcomes.append(Outcome(problem.name, status, problem.reason))
         health = [s for s in sources if s.kind == "apple_health"]
         if health:
@@ -325,9 +335,9 @@ def _import_sources(
             done += 1
             if progress:
                 progress(done, total)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         decoded.close()  # stops the workers now
-        raise ImportInterrupted(summary, done, total) from None
+        raise ImportInterrupted(summary, done, total) from exc
 
 
 def _record(
@@ -341,7 +351,10 @@ def _record(
     source = result.source
     if result.activities is None:
         status: Status = "skipped" if result.skipped else "failed"
-        summary.outcomes.append(Outcome(source.name, status, result.failure or "could not be read"))
+        reason = result.failure or "could not be read"
+        if status == "failed":
+            log_failure(source.name, reason, result.detail, unexpected=result.unexpected)
+        summary.outcomes.append(Outcome(source.name, status, reason))
         return
     multi = len(result.activities) > 1
     for i, activity in enumerate(result.activities):
@@ -381,10 +394,10 @@ def store_one(
                 note = _run_hook(conn, on_saved, saved.activity_id, activity, warnings)
                 if note:
                     notes.append(note)
-    except Exception as exc:
-        return Outcome(
-            label, "failed", f"could not be stored ({type(exc).__name__}: {exc})", sport=activity.sport
-        )
+    except Exception as exc:  # a store error fails this run only: told on its line, logged
+        reason = f"could not be stored ({type(exc).__name__}: {exc})"
+        log_failure(label, reason, exc, unexpected=True)
+        return Outcome(label, "failed", reason, sport=activity.sport)
     reason = ""
     if saved.status == "duplicate":
         reason = "already imported" + (f"; added what it lacked: {', '.join(notes)}" if notes else "")
@@ -405,10 +418,12 @@ def _run_hook(
     except BackstrideError as exc:
         savepoint.rollback()
         warnings.append(f"no lap-button pain draft: {exc}")
+        log_failure(f"run {activity_id}", warnings[-1], exc)
         return None
-    except Exception as exc:
+    except Exception as exc:  # a bug in the hook must not lose the run: told as a warning, logged
         savepoint.rollback()
         warnings.append(f"no lap-button pain draft ({type(exc).__name__}: {exc})")
+        log_failure(f"run {activity_id}", warnings[-1], exc, unexpected=True)
         return None
     savepoint.commit()
     return note

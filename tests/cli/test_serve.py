@@ -16,7 +16,10 @@ import httpx
 from backstride.cli.serve import worker_config
 from backstride.config import database_url, load_settings
 from backstride.store.engine import open_store
+from tests.conftest import fixtures_dir
 from tests.log.helpers import make_run, save_run
+
+FIT = "fit/geoactivity__2022-05-29-15-53-35_Laufen_Landal_Park.fit"
 
 
 def _free_port() -> int:
@@ -55,6 +58,7 @@ def test_worker_config_carries_the_settings_and_leaves_the_environment_alone(tmp
 
 
 def test_two_workers_serve_the_database_given_on_the_command_line(tmp_path: Path) -> None:
+    """... and with --verbose each worker logs what it records through uvicorn's logging (stderr)."""
     db = str(tmp_path / "served.sqlite")
     engine = open_store(database_url(db))
     save_run(engine, make_run(distance_m=5000.0))
@@ -63,7 +67,7 @@ def test_two_workers_serve_the_database_given_on_the_command_line(tmp_path: Path
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "BACKSTRIDE_HOME": str(tmp_path / "home")}
     cmd = [sys.executable, "-c", "from backstride.cli import main; main()"]
     server = subprocess.Popen(
-        [*cmd, "serve", "--workers", "2", "--port", str(port), "--db", db, "--units", "km"],
+        [*cmd, "serve", "--workers", "2", "--port", str(port), "--db", db, "--units", "km", "--verbose"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -83,8 +87,15 @@ def test_two_workers_serve_the_database_given_on_the_command_line(tmp_path: Path
         assert [r["distance_m"] for r in runs.json()["runs"]] == [5000.0]
         page = httpx.get(f"http://127.0.0.1:{port}/runs", timeout=10)
         assert page.status_code == 200 and "5.00 km" in page.text
+        fit = bytearray((fixtures_dir() / FIT).read_bytes())
+        fit[0] = 13  # a FIT header is 12 or 14 bytes long
+        upload = [("files", ("corrupt.fit", bytes(fit)))]
+        sent = httpx.post(f"http://127.0.0.1:{port}/api/imports", files=upload, timeout=30)
+        assert sent.json()["counts"]["failed"] == 1, sent.text
     finally:
         server.send_signal(signal.SIGTERM)
         out, err = server.communicate(timeout=30)
     assert server.returncode == 0, err
     assert "2 workers" in out
+    assert "corrupt.fit: not a valid FIT file: header size 13 is not 12 or 14" in err
+    assert "FitHeaderError" in err and "direct cause" in err  # the decoder's error, from the worker

@@ -1,9 +1,11 @@
-"""What every command shares: the settings, a lazily opened store, JSON output and error handling."""
+"""What every command shares: the settings, a lazily opened store, JSON output, error handling and the
+``--verbose`` log on stderr."""
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +24,10 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+logger = logging.getLogger(__name__)
+#: How ``--verbose`` shows a record: its level, where it comes from, the message (and the traceback of
+#: the error with its causes, when one was recorded).
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -78,6 +84,26 @@ def state(ctx: typer.Context) -> State:
     return obj
 
 
+def log_to_stderr(verbose: bool) -> Callable[[], None]:
+    """With ``verbose``, show every record of backstride's loggers on stderr (the failures recorded
+    along the way, with their causes); without, none (they stay recorded for whoever configures
+    logging). Returns what undoes it, for the end of the command."""
+    if not verbose:
+        return lambda: None
+    package = logging.getLogger("backstride")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    level = package.level
+    package.addHandler(handler)
+    package.setLevel(logging.DEBUG)
+
+    def undo() -> None:
+        package.removeHandler(handler)
+        package.setLevel(level)
+
+    return undo
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
@@ -91,6 +117,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except BackstrideError as exc:
+            logger.debug("%s failed", getattr(func, "__name__", "the command"), exc_info=exc)
             fail(str(exc))
 
     return wrapper

@@ -31,8 +31,8 @@ def _as_of(text: str | None) -> date | None:
         return None
     try:
         return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"--as-of must be a date like 2025-03-01, not {text!r}") from None
+    except ValueError as exc:
+        raise ValidationError(f"--as-of must be a date like 2025-03-01, not {text!r}") from exc
 
 
 def register(app: typer.Typer) -> None:

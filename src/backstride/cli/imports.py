@@ -10,7 +10,8 @@ import typer
 from rich.markup import escape
 
 from backstride.cli.context import State, console, err_console, handle_errors, print_json, state
-from backstride.importing import ImportInterrupted, ImportSummary, import_paths
+from backstride.errors import ImportInterrupted
+from backstride.importing import ImportSummary, import_paths
 
 if TYPE_CHECKING:
     from backstride.importing import SavedHook

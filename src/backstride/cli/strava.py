@@ -85,8 +85,8 @@ def _since(text: str | None) -> datetime | None:
         return None
     try:
         day = date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValidationError(f"--since must be a date like 2025-03-01, not {text!r}") from None
+    except ValueError as exc:
+        raise ValidationError(f"--since must be a date like 2025-03-01, not {text!r}") from exc
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 

@@ -29,9 +29,9 @@ from urllib.parse import parse_qs, urlparse
 from sqlalchemy import Engine
 
 from backstride.config import Settings
-from backstride.errors import ValidationError
+from backstride.errors import NotAuthorised, StravaError, ValidationError
 from backstride.store import strava as links
-from backstride.sync.strava_api import DEFAULT_BASE, NotAuthorised, StravaClient, StravaError
+from backstride.sync.strava_api import DEFAULT_BASE, StravaClient
 
 SCOPE = "read,activity:read_all"
 #: Refresh the access token when it expires within this long (Strava hands out 6-hour tokens).
@@ -174,7 +174,7 @@ def connect_loopback(
     except OSError as exc:
         raise ValidationError(
             f"cannot listen on 127.0.0.1:{port} for Strava's redirect ({exc.strerror})"
-        ) from None
+        ) from exc
     redirect_uri = f"http://127.0.0.1:{server.server_address[1]}{CALLBACK_PATH}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
@@ -213,11 +213,11 @@ def refresh(engine: Engine, client: StravaClient, link: links.StravaLink) -> Non
     assert link.refresh_token is not None
     try:
         tokens = client.refresh(link.refresh_token)
-    except NotAuthorised:
+    except NotAuthorised as exc:
         raise ValidationError(
             "Strava no longer accepts backstride's authorisation (revoked on strava.com?): run "
             "'backstride strava connect' again"
-        ) from None
+        ) from exc
     with engine.begin() as conn:
         links.save_tokens(conn, link.account_id, tokens.access_token, tokens.refresh_token, tokens.expires_at)
     link.access_token, link.refresh_token, link.expires_at = (
@@ -234,7 +234,7 @@ def disconnect(engine: Engine, account_id: int, **options: Any) -> bool:
         link = links.get_link(conn, account_id)
     if link is None:
         return False
-    problem: StravaError | None = None
+    problem: StravaError | ValidationError | None = None
     if link.connected:
         client = StravaClient(link.client_id, link.client_secret, access_token=link.access_token, **options)
         try:
@@ -242,7 +242,7 @@ def disconnect(engine: Engine, account_id: int, **options: Any) -> bool:
                 refresh(engine, client, link)
             client.deauthorize()
         except (StravaError, ValidationError) as exc:
-            problem = exc if isinstance(exc, StravaError) else StravaError(str(exc))
+            problem = exc
         finally:
             client.close()
     with engine.begin() as conn:
@@ -251,7 +251,7 @@ def disconnect(engine: Engine, account_id: int, **options: Any) -> bool:
         raise StravaError(
             f"the tokens are deleted here, but Strava could not be told ({problem}); remove backstride at "
             "https://www.strava.com/settings/apps"
-        )
+        ) from problem
     return True
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, select
 from starlette.concurrency import run_in_threadpool
 
 from backstride.config import Settings
-from backstride.errors import BackstrideError
+from backstride.errors import Forbidden, LoginRequired
 from backstride.store.prefs import PREFERENCES, get_pref
 from backstride.store.schema import LOCAL_USER_ID, settings, users
 from backstride.web import accounts
@@ -33,14 +33,6 @@ NONCE_COOKIE = "bs_nonce"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 T = TypeVar("T")
-
-
-class LoginRequired(BackstrideError):
-    """No live session (multi-user mode): pages redirect to the login, the API answers 401."""
-
-
-class Forbidden(BackstrideError):
-    """The request may not do this (a read-only viewer writing, a failed CSRF or origin check)."""
 
 
 @dataclass

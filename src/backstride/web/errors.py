@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from urllib.parse import quote
 
@@ -11,9 +12,16 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from backstride.errors import BackstrideError, BadFileError, NotFoundError
-from backstride.web.accounts import TooManyAttempts
-from backstride.web.context import Forbidden, LoginRequired
+from backstride.errors import (
+    BackstrideError,
+    BadFileError,
+    Forbidden,
+    LoginRequired,
+    NotFoundError,
+    TooManyAttempts,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def status_of(exc: BackstrideError) -> int:
@@ -59,6 +67,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(BackstrideError)
     async def backstride_error(request: Request, exc: BackstrideError) -> Response:
         status = status_of(exc)
+        logger.debug("%s %s: %s %s", request.method, request.url.path, status, exc, exc_info=exc)
         if isinstance(exc, LoginRequired) and not is_api(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from sqlalchemy import Connection, Engine, case, func, select
 from backstride.store import log_schema as ls
 from backstride.store.activities import activity_columns
 from backstride.store.schema import activities, laps, shoes
+
+logger = logging.getLogger(__name__)
 
 WINDOW_DAYS = 56
 COMPARE_DAYS = 28
@@ -199,10 +202,7 @@ def _window(frame: Any, end: datetime) -> dict[str, Any]:
 
 
 def _overview(conn: Connection, user_id: int, now: datetime) -> dict[str, Any]:
-    try:
-        from backstride.analysis.trend import rolling_pain_free
-    except ImportError:  # the analysis package is optional while it is being built
-        return {"status": "not available", "reason": "the analysis package is not installed"}
+    from backstride.analysis.trend import rolling_pain_free
     from backstride.log.pain import pain_reports
 
     frame = pain_reports(conn, user_id).rename(columns={"start_utc": "start"})
@@ -250,7 +250,7 @@ def pain_free_overview(
     conn: Connection | None = None,
 ) -> dict[str, Any]:
     """Pain-free distance now vs 4 weeks ago and the trend (metres); ``status`` says if it could be
-    computed (``ok``, ``no data``, ``not available``). Medians are ``None`` when not reached.
+    computed (``ok`` or ``no data``). Medians are ``None`` when not reached.
     Read on ``conn`` when given, else on a connection of its own."""
     if conn is None:
         with engine.connect() as own:
@@ -274,10 +274,8 @@ def pain_free_overview(
 def red_flag_banner(engine: Engine, user_id: int, conn: Connection | None = None) -> dict[str, str] | None:
     """``{"urgency", "text"}`` of the open red flag that matters most, or ``None`` (read on ``conn``
     when given, else on a connection of its own)."""
-    try:
-        from backstride.plan.screens import banner, open_flags
-    except ImportError:
-        return None
+    from backstride.plan.screens import banner, open_flags
+
     if conn is not None:
         result = open_flags(conn, user_id)
     else:
@@ -326,15 +324,13 @@ def analysis_view(
     engine: Engine, user_id: int, cache: dict[Any, Any], unit: str, target_m: float | None = None
 ) -> AnalysisView:
     """Findings are computed afresh on each call (they read every log table); the overview is cached."""
+    from backstride.analysis.findings import analyze_user
     from backstride.errors import BackstrideError
 
     overview = pain_free_overview(engine, user_id, cache)
     target = DEFAULT_TARGETS.get(unit, DEFAULT_TARGETS["km"]) if target_m is None else target_m
     try:
-        from backstride.analysis.findings import analyze_user
-    except ImportError:
-        return AnalysisView(None, overview, "the analysis package is not installed")
-    try:
         return AnalysisView(analyze_user(engine, user_id, target), overview)
     except BackstrideError as exc:
+        logger.info("no findings for runner %s: %s", user_id, exc, exc_info=exc)
         return AnalysisView(None, overview, str(exc))
