@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import signal
@@ -33,6 +34,7 @@ def test_worker_config_carries_the_settings_and_leaves_the_environment_alone(tmp
     db = str(tmp_path / "w.sqlite")
     settings = load_settings(db=db, units="km", env={"BACKSTRIDE_HOME": str(tmp_path)})
     environ = dict(os.environ)
+    handlers = list(logging.getLogger("backstride").handlers)
     config = worker_config(
         settings,
         "127.0.0.1",
@@ -46,6 +48,8 @@ def test_worker_config_carries_the_settings_and_leaves_the_environment_alone(tmp
     # What a spawned worker receives: the pickled config, whose factory builds the app from it.
     received = pickle.loads(pickle.dumps(config))
     assert received.factory and received.port == 8123
+    assert received.log_config["loggers"]["backstride"]["level"] == "WARNING"  # each worker applies it
+    assert logging.getLogger("backstride").handlers == handlers  # this process's logging is left alone
     assert received.proxy_headers and received.forwarded_allow_ips == "10.0.0.1"
     # Without a proxy named, forwarded headers are believed from nobody.
     plain = worker_config(settings, "127.0.0.1", 8123, multi_user=True, insecure_cookies=True)

@@ -48,6 +48,8 @@ def test_verbose_shows_a_recorded_failure_with_its_cause(tmp_path: Path, where: 
     bad = _corrupt(tmp_path)
     command = ["import", str(bad)]
     args = ["--db", db, "--verbose", *command] if where == "before" else ["--db", db, *command, "--verbose"]
+    package = logging.getLogger("backstride")
+    handlers, level = list(package.handlers), package.level
     shown = runner.invoke(app, args)
     assert shown.exit_code == 1, shown.output
     assert "failed 1" in shown.stdout and "header size 13 is not 12 or 14" in shown.output
@@ -55,9 +57,7 @@ def test_verbose_shows_a_recorded_failure_with_its_cause(tmp_path: Path, where: 
     assert "FitHeaderError: header size 13 is not 12 or 14" in shown.stderr  # the decoder's error
     assert "The above exception was the direct cause of the following exception" in shown.stderr
     assert "BadFileError" in shown.stderr
-    package = logging.getLogger("backstride")  # the command's handler is gone when it ends
-    assert all(isinstance(h, logging.NullHandler) for h in package.handlers)
-    assert package.level == logging.NOTSET
+    assert (package.handlers, package.level) == (handlers, level)  # the command's handler is gone
 
 
 def test_without_verbose_the_failure_is_told_but_not_its_log(tmp_path: Path) -> None:

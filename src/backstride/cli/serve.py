@@ -136,15 +136,12 @@ def worker_config(
 
     factory = functools.partial(worker_app, settings, multi_user, insecure_cookies, allowed_hosts)
     options = proxy if proxy is not None else uvicorn_options(None)
-    return uvicorn.Config(
-        factory,
-        factory=True,
-        host=host,
-        port=port,
-        log_level=log_level(settings.verbose),
-        log_config=log_config(settings.verbose),
-        **options,
+    level = log_level(settings.verbose)
+    config = uvicorn.Config(
+        factory, factory=True, host=host, port=port, log_level=level, log_config=None, **options
     )
+    config.log_config = log_config(settings.verbose)  # applied by each worker (_run_worker), not here
+    return config
 
 
 def _run_worker(config: uvicorn.Config, sock: socket.socket) -> None:
