@@ -39,10 +39,13 @@ def fixture_files(sub: str, pattern: str = "*") -> list[Path]:
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads or writes the developer's own data directory, database or pool."""
+    """No test reads or writes the developer's own data directory, database or pool, nor sees any
+    other ``BACKSTRIDE_*`` variable of the developer's shell."""
+    from backstride.config import ENVIRONMENT
+
+    for var in ENVIRONMENT:
+        monkeypatch.delenv(var.name, raising=False)
     monkeypatch.setenv("BACKSTRIDE_HOME", str(tmp_path_factory.mktemp("home")))
-    for name in ("BACKSTRIDE_DB", "BACKSTRIDE_POOL", "BACKSTRIDE_UNITS"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def _pg_server() -> str:

@@ -16,12 +16,12 @@ import lxml.html
 import numpy as np
 import pandas as pd
 import pytest
-from backstride.analysis.results import fmt_ratio
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 import backstride
 from backstride.analysis.findings import Change
+from backstride.analysis.result_format import fmt_ratio
 from backstride.cli import app
 from backstride.demo import run_demo
 from backstride.report.summary import TABLES, Analysis

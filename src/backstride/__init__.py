@@ -23,16 +23,21 @@ loaded when first used.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
-from backstride.errors import BackstrideError, BadFileError, ValidationError
+from backstride.errors import BackstrideError, BadFileError, ConvergenceError, ValidationError
 
 if TYPE_CHECKING:
-    from backstride.analysis.cox import ConvergenceError
     from backstride.analysis.regression import CoxRegression, PoissonRegression
     from backstride.analysis.survival import KaplanMeier
     from backstride.api import analyze, feature_table, open_store, survival_table
     from backstride.report.summary import Analysis
+
+# A library records what it catches and carries on (logging.getLogger(__name__) in each module) and
+# leaves showing it to the application: ``backstride --verbose``, the web server's log, a notebook's
+# logging.basicConfig(). Without a handler of its own, Python would print warnings to stderr.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 
@@ -46,7 +51,6 @@ _LAZY = {
     "KaplanMeier": "backstride.analysis.survival",
     "CoxRegression": "backstride.analysis.regression",
     "PoissonRegression": "backstride.analysis.regression",
-    "ConvergenceError": "backstride.analysis.cox",
 }
 
 

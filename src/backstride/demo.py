@@ -239,10 +239,12 @@ def run_demo(
     weeks: int | None = None,
     report: bool = True,
     today: date | None = None,
+    pool_dir: Path | None = None,
 ) -> DemoResult:
     """Simulate, write files, import everything into ``out_dir/demo.sqlite`` (made afresh), analyse,
     and write ``out_dir/report.html``. ``weeks`` shortens the scenario (tests). The runner's history
-    ends in the week before ``today`` (default: the local date; see :func:`demo_start`)."""
+    ends in the week before ``today`` (default: the local date; see :func:`demo_start`). ``pool_dir``:
+    the pool folder the report compares the runner with ("Runners like you"), if any."""
     began = time.perf_counter()
     say = progress or (lambda _message: None)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -290,7 +292,7 @@ def run_demo(
             from backstride.report import write_report
 
             result.report_path = write_report(
-                engine, LOCAL_USER_ID, out_dir / "report.html", findings=findings
+                engine, LOCAL_USER_ID, out_dir / "report.html", findings=findings, pool_dir=pool_dir
             )
     finally:
         engine.dispose()

@@ -63,8 +63,8 @@ def parse_distance(text: str, default_unit: str | None = None) -> float:
         raise ValidationError(f"not a distance: {text!r} (try 1.2mi, 2km or 800m)")
     try:
         value = float(number.replace(",", "."))
-    except ValueError:
-        raise ValidationError(f"not a distance: {text!r} (try 1.2mi, 2km or 800m)") from None
+    except ValueError as exc:
+        raise ValidationError(f"not a distance: {text!r} (try 1.2mi, 2km or 800m)") from exc
     if not math.isfinite(value) or value < 0:
         raise ValidationError(f"a distance must be zero or more: {text!r}")
     return value * factor

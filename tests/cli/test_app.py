@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import backstride.cli
 from backstride.cli import COMMANDS, app
-from backstride.cli.app import GLOBAL_OPTIONS
+from backstride.cli.app import GLOBAL_FLAGS, GLOBAL_OPTIONS
 from backstride.cli.lazy import hoist_options, load_command, load_module_commands
 from backstride.config import database_url
 from backstride.store.engine import open_store
@@ -121,14 +121,15 @@ def test_the_table_lists_every_command_each_module_registers() -> None:
 
 
 def test_no_command_takes_a_global_option_name() -> None:
-    """--db and --units after the command belong to the root: no command may define them itself."""
+    """--db, --units and --verbose after the command belong to the root: no command may define them."""
     for entry in COMMANDS:
         stack = [load_command(entry)]
         while stack:
             command = stack.pop()
             stack.extend(getattr(command, "commands", {}).values())
             for param in command.params:
-                assert not set(getattr(param, "opts", ())) & set(GLOBAL_OPTIONS), (entry.name, param)
+                taken = set(getattr(param, "opts", ())) & {*GLOBAL_OPTIONS, *GLOBAL_FLAGS}
+                assert not taken, (entry.name, param)
 
 
 def test_unknown_command_is_a_clean_error_with_a_suggestion() -> None:

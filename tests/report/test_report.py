@@ -8,7 +8,9 @@ from pathlib import Path
 import lxml.html
 import pytest
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from backstride.cli import app
 from backstride.config import database_url
 from backstride.demo import DemoResult, run_demo
 from backstride.report import SECTION_IDS, render_report
@@ -70,18 +72,14 @@ def test_report_on_an_empty_store_is_honest(tmp_path: Path) -> None:
     assert "Median pain-free distance: too few runs yet" in html and "95% CI" not in html
 
 
-def test_runners_like_you_appears_when_a_pool_is_configured(
-    demo: DemoResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_runners_like_you_appears_when_a_pool_is_configured(demo: DemoResult, tmp_path: Path) -> None:
     from backstride.pool.cohort import CohortSpec, generate_cohort
 
     engine = open_store(database_url(str(demo.db_path)))
     try:
-        monkeypatch.setenv("BACKSTRIDE_POOL", str(tmp_path / "no-pool-here"))
-        without = render_report(engine, 1)
+        without = render_report(engine, 1, pool_dir=tmp_path / "no-pool-here")
         generate_cohort(tmp_path / "pool", CohortSpec(runners=300, mean_runs=20, chunk=300))
-        monkeypatch.setenv("BACKSTRIDE_POOL", str(tmp_path / "pool"))
-        with_pool = render_report(engine, 1)
+        with_pool = render_report(engine, 1, pool_dir=tmp_path / "pool")
     finally:
         engine.dispose()
     assert "Runners like you" not in without
@@ -90,6 +88,12 @@ def test_runners_like_you_appears_when_a_pool_is_configured(
     doc = lxml.html.document_fromstring(with_pool)
     (section,) = doc.xpath("//section[@id='runners-like-you']")
     assert "runners in the pool" in section.text_content()
+    # the command line hands the settings' pool folder (BACKSTRIDE_POOL) to the report
+    out = tmp_path / "cli-report.html"
+    args = ["--db", str(demo.db_path), "report", "-o", str(out)]
+    done = CliRunner().invoke(app, args, env={"BACKSTRIDE_POOL": str(tmp_path / "pool")})
+    assert done.exit_code == 0, done.output
+    assert _section_order(out.read_text(encoding="utf-8")) == [*SECTION_IDS, "runners-like-you"]
 
 
 def _severe_pumps(engine: Engine, user_id: int = 1) -> None:

@@ -34,6 +34,8 @@ SECRET = "s3cret-of-the-app-0123456789"
 
 @pytest.fixture
 def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[StravaStub]:
+    """The stub of Strava: library calls are given its address (``base``), the CLI reads it from
+    ``BACKSTRIDE_STRAVA_URL`` into its settings."""
     with StravaStub(CLIENT_ID, SECRET) as server:
         monkeypatch.setenv("BACKSTRIDE_STRAVA_URL", server.url)
         yield server
@@ -46,7 +48,7 @@ def _follow(url: str) -> None:
 
 def _connect(engine: Engine, stub: StravaStub, athlete: int, account: int = LOCAL_USER_ID) -> None:
     stub.next_athlete_for_authorize = athlete
-    link = connect_loopback(engine, account, CLIENT_ID, SECRET, open_url=_follow, timeout_s=20)
+    link = connect_loopback(engine, account, CLIENT_ID, SECRET, open_url=_follow, timeout_s=20, base=stub.url)
     assert link.connected and link.athlete_id == athlete
 
 
@@ -65,7 +67,7 @@ def test_connect_sync_resync_disconnect(engine: Engine, stub: StravaStub) -> Non
     assert link is not None and link.scope == "read,activity:read_all"
     assert SECRET not in repr(link) and str(link.access_token) not in repr(link)
 
-    result = sync(engine, LOCAL_USER_ID, page_size=2)  # three pages of two
+    result = sync(engine, LOCAL_USER_ID, page_size=2, base=stub.url)  # three pages of two
     assert result.stopped is None
     assert result.summary.counts == {"imported": 3, "merged": 0, "duplicate": 0, "skipped": 2, "failed": 0}
     reasons = sorted(o.reason for o in result.summary.outcomes if o.status == "skipped")
@@ -84,22 +86,22 @@ def test_connect_sync_resync_disconnect(engine: Engine, stub: StravaStub) -> Non
     listed_before = stub.requests.count("GET /api/v3/athlete/activities")
     streams_before = sum(1 for r in stub.requests if r.endswith("/streams"))
 
-    again = sync(engine, LOCAL_USER_ID)
+    again = sync(engine, LOCAL_USER_ID, base=stub.url)
     assert again.summary.counts["imported"] == 0
     assert again.listed <= 1  # resumes after the newest activity synced
     assert stub.requests.count("GET /api/v3/athlete/activities") == listed_before + 1
     assert sum(1 for r in stub.requests if r.endswith("/streams")) == streams_before
 
-    everything = sync(engine, LOCAL_USER_ID, since=datetime(2025, 1, 1, tzinfo=UTC))
+    everything = sync(engine, LOCAL_USER_ID, since=datetime(2025, 1, 1, tzinfo=UTC), base=stub.url)
     assert everything.summary.counts["duplicate"] == 3  # stored runs cost no request
     assert sum(1 for r in stub.requests if r.endswith("/streams")) == 3
 
-    assert disconnect(engine, LOCAL_USER_ID)
+    assert disconnect(engine, LOCAL_USER_ID, base=stub.url)
     assert stub.deauthorized == [77]
     with engine.connect() as conn:
         assert get_link(conn, LOCAL_USER_ID) is None
     with pytest.raises(Exception, match="not connected"):
-        sync(engine, LOCAL_USER_ID)
+        sync(engine, LOCAL_USER_ID, base=stub.url)
 
 
 def test_expired_token_is_refreshed_and_stored(sqlite_engine: Engine, stub: StravaStub) -> None:
@@ -108,7 +110,7 @@ def test_expired_token_is_refreshed_and_stored(sqlite_engine: Engine, stub: Stra
     with sqlite_engine.connect() as conn:
         before = get_link(conn, LOCAL_USER_ID)
     stub.expire_all()  # Strava now answers 401 to the stored (not yet "expired" here) token
-    result = sync(sqlite_engine, LOCAL_USER_ID)
+    result = sync(sqlite_engine, LOCAL_USER_ID, base=stub.url)
     assert result.summary.counts["imported"] == 2
     with sqlite_engine.connect() as conn:
         after = get_link(conn, LOCAL_USER_ID)
@@ -124,7 +126,7 @@ def test_expired_token_is_refreshed_and_stored(sqlite_engine: Engine, stub: Stra
             datetime.now(UTC) + timedelta(minutes=5),
         )
     count = stub.requests.count("POST /oauth/token")
-    sync(sqlite_engine, LOCAL_USER_ID)
+    sync(sqlite_engine, LOCAL_USER_ID, base=stub.url)
     assert stub.requests.count("POST /oauth/token") == count + 1
 
 
@@ -132,7 +134,7 @@ def test_rate_limit_stops_and_the_next_sync_resumes(sqlite_engine: Engine, stub:
     stub.add_athlete(8, runs(6))
     stub.short_limit = 9  # the list, then 3 requests per run (streams, laps, gear once): stops in run 3
     _connect(sqlite_engine, stub, 8)
-    first = sync(sqlite_engine, LOCAL_USER_ID, wait=False)
+    first = sync(sqlite_engine, LOCAL_USER_ID, wait=False, base=stub.url)
     assert first.stopped is not None and "15-minute request limit" in first.stopped
     imported = first.summary.counts["imported"]
     assert 1 <= imported < 6
@@ -141,7 +143,7 @@ def test_rate_limit_stops_and_the_next_sync_resumes(sqlite_engine: Engine, stub:
     assert link is not None and link.synced_until is not None
     stub.short_usage = 0  # a new window
     stub.short_limit = 100
-    second = sync(sqlite_engine, LOCAL_USER_ID, wait=False)
+    second = sync(sqlite_engine, LOCAL_USER_ID, wait=False, base=stub.url)
     assert second.stopped is None
     assert second.summary.counts["imported"] == 6 - imported
     with sqlite_engine.connect() as conn:
@@ -159,7 +161,11 @@ def test_waiting_for_the_next_window(sqlite_engine: Engine, stub: StravaStub) ->
         stub.short_usage = 0  # time passes: the stub's window resets
 
     result = sync(
-        sqlite_engine, LOCAL_USER_ID, on_wait=lambda message, until: waits.append(message), sleep=sleep
+        sqlite_engine,
+        LOCAL_USER_ID,
+        on_wait=lambda message, until: waits.append(message),
+        sleep=sleep,
+        base=stub.url,
     )
     assert result.stopped is None and result.summary.counts["imported"] == 2
     assert waits and "waiting until" in waits[0]
@@ -169,7 +175,7 @@ def test_daily_limit_stops(sqlite_engine: Engine, stub: StravaStub) -> None:
     stub.add_athlete(3, runs(3))
     stub.daily_limit = 4
     _connect(sqlite_engine, stub, 3)
-    result = sync(sqlite_engine, LOCAL_USER_ID)
+    result = sync(sqlite_engine, LOCAL_USER_ID, base=stub.url)
     assert result.stopped is not None and "daily request limit" in result.stopped
 
 
@@ -195,7 +201,7 @@ def test_a_fit_copy_and_the_strava_copy_merge(
     path.write_bytes(write_fit(fit))
     assert import_paths(sqlite_engine, [str(path)]).counts["imported"] == 1
     _connect(sqlite_engine, stub, 11)
-    result = sync(sqlite_engine, LOCAL_USER_ID)
+    result = sync(sqlite_engine, LOCAL_USER_ID, base=stub.url)
     assert result.summary.counts["merged"] == 1
     with sqlite_engine.connect() as conn:
         (row,) = list_activities(conn, LOCAL_USER_ID)
@@ -207,7 +213,7 @@ def test_lap_press_on_strava_becomes_a_draft_onset(sqlite_engine: Engine, stub: 
     with sqlite_engine.begin() as conn:
         set_pref(conn, LOCAL_USER_ID, "lap_is_pain", "true")
     _connect(sqlite_engine, stub, 12)
-    result = sync(sqlite_engine, LOCAL_USER_ID, on_saved=onset_from_first_lap_hook)
+    result = sync(sqlite_engine, LOCAL_USER_ID, on_saved=onset_from_first_lap_hook, base=stub.url)
     (outcome,) = result.summary.outcomes
     with sqlite_engine.connect() as conn:
         report = get_pain(conn, LOCAL_USER_ID, int(outcome.activity_id or 0))
@@ -222,8 +228,8 @@ def test_each_runner_syncs_their_own_account(sqlite_engine: Engine, stub: Strava
     stub.add_athlete(22, runs(3, first_id=200))
     _connect(sqlite_engine, stub, 21, account=LOCAL_USER_ID)
     _connect(sqlite_engine, stub, 22, account=2)
-    assert sync(sqlite_engine, 2).summary.counts["imported"] == 3
-    assert sync(sqlite_engine, LOCAL_USER_ID).summary.counts["imported"] == 2
+    assert sync(sqlite_engine, 2, base=stub.url).summary.counts["imported"] == 3
+    assert sync(sqlite_engine, LOCAL_USER_ID, base=stub.url).summary.counts["imported"] == 2
     with sqlite_engine.connect() as conn:
         ben = [r["name"] for r in list_activities(conn, 2)]
         mine = [r["name"] for r in list_activities(conn, LOCAL_USER_ID)]
@@ -236,7 +242,7 @@ def test_secrets_stay_out_of_exports_and_output(
 ) -> None:
     stub.add_athlete(31, runs(1))
     _connect(sqlite_engine, stub, 31)
-    sync(sqlite_engine, LOCAL_USER_ID)
+    sync(sqlite_engine, LOCAL_USER_ID, base=stub.url)
     with sqlite_engine.connect() as conn:
         link = get_link(conn, LOCAL_USER_ID)
     assert link is not None
@@ -326,7 +332,7 @@ def test_429_without_waiting_raises(stub: StravaStub) -> None:
     stub.add_athlete(1, runs(1))
     tokens = stub.issue_tokens(1)
     stub.short_limit = 0
-    client = StravaClient(CLIENT_ID, SECRET, access_token=tokens["access_token"], wait=False)
+    client = StravaClient(CLIENT_ID, SECRET, access_token=tokens["access_token"], wait=False, base=stub.url)
     assert SECRET not in repr(client) and tokens["access_token"] not in repr(client)
     try:
         with pytest.raises(RateLimited, match="15-minute"):
@@ -339,7 +345,9 @@ def test_denied_authorisation_is_a_clean_error(sqlite_engine: Engine, stub: Stra
     stub.granted_scope = "read"  # the runner unticked "View data about your activities"
     stub.next_athlete_for_authorize = 1
     with pytest.raises(Exception, match="not allowed to share your activities"):
-        connect_loopback(sqlite_engine, LOCAL_USER_ID, CLIENT_ID, SECRET, open_url=_follow, timeout_s=20)
+        connect_loopback(
+            sqlite_engine, LOCAL_USER_ID, CLIENT_ID, SECRET, open_url=_follow, timeout_s=20, base=stub.url
+        )
     with sqlite_engine.begin() as conn:
         start_authorisation(conn, LOCAL_USER_ID, CLIENT_ID, SECRET, "abc", "http://127.0.0.1/x")
         assert conn.execute(select(users.c.id)).first() is not None

@@ -73,23 +73,25 @@ def portal() -> Iterator[BlockingPortal]:
         yield found
 
 
-def _settings(engine: Engine, tmp_path: Path) -> Settings:
+@pytest.fixture
+def web_settings(engine: Engine, tmp_path: Path) -> Settings:
+    """The settings of the ``local`` and ``server`` apps (a test module may override this fixture)."""
     return Settings(db_url=str(engine.url), data_dir=tmp_path)
 
 
 @pytest.fixture
-def local(engine: Engine, tmp_path: Path, portal: BlockingPortal) -> Iterator[Web]:
-    app = create_app(_settings(engine, tmp_path), engine=engine, secret=b"test-secret")
+def local(engine: Engine, web_settings: Settings, portal: BlockingPortal) -> Iterator[Web]:
+    app = create_app(web_settings, engine=engine, secret=b"test-secret")
     web = Web(portal, app, "http://127.0.0.1")
     yield web
     web.close()
 
 
 @pytest.fixture
-def server(engine: Engine, tmp_path: Path, portal: BlockingPortal) -> Iterator[Any]:
+def server(engine: Engine, web_settings: Settings, portal: BlockingPortal) -> Iterator[Any]:
     """A multi-user app; call it for a new browser."""
     app = create_app(
-        _settings(engine, tmp_path),
+        web_settings,
         multi_user=True,
         engine=engine,
         secret=b"test-secret",

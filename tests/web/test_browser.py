@@ -154,7 +154,7 @@ def test_change_and_save_untouched_keeps_the_report(live_server: str, sqlite_eng
 
 
 @pytest.fixture
-def demo_server(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, int]]:
+def demo_server(demo_db: Path, tmp_path: Path) -> Iterator[tuple[str, int]]:
     """The demo runner with a finished experiment, "pain-free?" offers and a pool, on uvicorn."""
     from backstride.experiments.service import new_experiment
     from backstride.pool.cohort import CohortSpec, generate_cohort
@@ -175,9 +175,8 @@ def demo_server(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
             start=date(2024, 1, 1),
             seed=7,
         )
-    pool = tmp_path / "pool"
+    pool = tmp_path / "pool"  # the pool folder of an app whose data dir is tmp_path
     generate_cohort(pool, CohortSpec(runners=40, mean_runs=15, chunk=40))
-    monkeypatch.setenv("BACKSTRIDE_POOL", str(pool))
     with live_app(engine, tmp_path) as base:
         yield base, made.experiment.id
     engine.dispose()

@@ -264,23 +264,22 @@ def test_nobody_sees_another_runners_experiments(server) -> None:  # type: ignor
 # --- pool -----------------------------------------------------------------------------------------
 
 
-def test_pool_page_without_a_pool_says_so(demo: Web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BACKSTRIDE_POOL", str(tmp_path / "no-pool-here"))
+def test_pool_page_without_a_pool_says_so(demo: Web, tmp_path: Path) -> None:
+    pool = demo.app.state.web.settings.pool_dir
+    assert pool == tmp_path / "pool"  # the settings' default: <data dir>/pool
     tree = _page(demo, "/pool")
     assert "No pool is configured" in _text(_testid(tree, "no-pool")[0])
-    (tmp_path / "no-pool-here").mkdir()
+    pool.mkdir()
     assert "configured but empty" in _text(_testid(_page(demo, "/pool"), "no-pool")[0])
 
 
-def test_pool_page_shows_the_pooled_report_and_suppresses_small_groups(
-    demo: Web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pool_page_shows_the_pooled_report_and_suppresses_small_groups(demo: Web, tmp_path: Path) -> None:
     from backstride.pool.cohort import CohortSpec, generate_cohort
     from backstride.pool.report import report_for
 
-    pool = tmp_path / "pool"
+    pool = demo.app.state.web.settings.pool_dir
+    assert pool == tmp_path / "pool"
     generate_cohort(pool, CohortSpec(runners=300, mean_runs=20, chunk=300))
-    monkeypatch.setenv("BACKSTRIDE_POOL", str(pool))
     report = report_for(pool)
     tree = _page(demo, "/pool")
     assert _text(_testid(tree, "pool-runners")[0]) == "300 runners in the pool."

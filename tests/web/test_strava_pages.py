@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
+from backstride.config import Settings
 from backstride.store.strava import get_link
 from tests.sync.strava_stub import StravaStub, runs
 from tests.web.conftest import Web, signup
@@ -19,10 +22,27 @@ SECRET = "s3cret-of-the-app-0123456789"
 
 
 @pytest.fixture
-def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[StravaStub]:
+def stub() -> Iterator[StravaStub]:
     with StravaStub(CLIENT_ID, SECRET) as server:
-        monkeypatch.setenv("BACKSTRIDE_STRAVA_URL", server.url)
         yield server
+
+
+@pytest.fixture
+def server_app() -> bool:
+    """Whether the server has a Strava application of its own (a test parametrises it to True)."""
+    return False
+
+
+@pytest.fixture
+def web_settings(engine: Engine, tmp_path: Path, stub: StravaStub, server_app: bool) -> Settings:
+    """The apps' settings: Strava is the stub; the server's own application when ``server_app``."""
+    return Settings(
+        db_url=str(engine.url),
+        data_dir=tmp_path,
+        strava_url=stub.url,
+        strava_client_id=CLIENT_ID if server_app else None,
+        strava_client_secret=SECRET if server_app else None,
+    )
 
 
 def _connect(web: Web, stub: StravaStub, athlete: int, data: dict[str, Any]) -> None:
@@ -67,11 +87,8 @@ def test_a_forged_callback_is_refused(local: Web, stub: StravaStub) -> None:
     assert "unknown or already used" in response.text
 
 
-def test_each_runner_connects_and_syncs_their_own(
-    server: Callable[[], Web], stub: StravaStub, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("BACKSTRIDE_STRAVA_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("BACKSTRIDE_STRAVA_CLIENT_SECRET", SECRET)
+@pytest.mark.parametrize("server_app", [True])
+def test_each_runner_connects_and_syncs_their_own(server: Callable[[], Web], stub: StravaStub) -> None:
     stub.add_athlete(71, runs(1, first_id=700))
     stub.add_athlete(72, runs(3, first_id=800))
     anna, ben = server(), server()
@@ -91,8 +108,6 @@ def test_each_runner_connects_and_syncs_their_own(
 
 
 def test_upload_an_apple_health_export(local: Web) -> None:
-    from pathlib import Path
-
     export = Path(__file__).parents[1] / "importers" / "data" / "apple_health_export.zip"
     response = local.post(
         "/upload",

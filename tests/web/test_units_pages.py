@@ -37,7 +37,7 @@ def visible_text(page: str) -> str:
 
 
 @pytest.fixture
-def miles(demo: Web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Web:
+def miles(demo: Web, tmp_path: Path) -> Web:
     """The demo runner in miles, with a finished experiment, a running one, and a pool."""
     from backstride.experiments.follow import now_local_day
     from backstride.pool.cohort import CohortSpec, generate_cohort
@@ -67,9 +67,9 @@ def miles(demo: Web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Web:
             seed=3,
             power=False,
         )
-    pool = tmp_path / "pool"
+    pool = demo.app.state.web.settings.pool_dir  # <data dir>/pool: the app's data dir is tmp_path
+    assert pool == tmp_path / "pool"
     generate_cohort(pool, CohortSpec(runners=40, mean_runs=15, chunk=40))
-    monkeypatch.setenv("BACKSTRIDE_POOL", str(pool))
     return demo
 
 

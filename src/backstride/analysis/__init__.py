@@ -1,6 +1,6 @@
 """Analysis: pain-free distance (survival), factors (Cox), terrain (piecewise exponential); result objects."""
 
-from backstride.analysis.cox import ConvergenceError, CoxFit, fit_cox
+from backstride.analysis.cox import CoxFit, fit_cox
 from backstride.analysis.factors import (
     Factor,
     FactorAnalysis,
@@ -32,6 +32,7 @@ from backstride.analysis.terrain import (
 )
 from backstride.analysis.terrain_runs import terrain_of_runs
 from backstride.analysis.trend import Trend, WindowResult, compare_periods, period_trend, rolling_pain_free
+from backstride.errors import ConvergenceError
 
 __all__ = [
     "DEFAULT_TERMS",

@@ -31,15 +31,11 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from backstride.errors import BackstrideError
+from backstride.errors import ConvergenceError
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 Ties = Literal["efron", "breslow"]
-
-
-class ConvergenceError(BackstrideError):
-    """The Cox fit did not converge (usually perfect separation or collinear covariates)."""
 
 
 @dataclass

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from backstride.analysis.cox import ConvergenceError
+from backstride.errors import ConvergenceError
 
 FloatArray = NDArray[np.float64]
 

@@ -23,6 +23,7 @@ vectorised over all runs at once (one concatenated array per stream column).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,13 +32,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from backstride.analysis.cox import ConvergenceError
 from backstride.analysis.factors import benjamini_hochberg
 from backstride.analysis.imputation import rubin
 from backstride.analysis.poisson import fit_poisson
 from backstride.analysis.result_format import Result, fmt_p, fmt_ratio, fmt_ratio_range
+from backstride.errors import ConvergenceError
 
 FloatArray = NDArray[Any]
+logger = logging.getLogger(__name__)
 _BIG = 1.0e7  # metres between runs on the concatenated distance axis (no run is 10,000 km)
 MIN_TERRAIN_EVENTS = 10
 #: A segment's grade and pace are measured over at least this many metres (all before the onset).
@@ -305,6 +307,7 @@ def analyze_terrain(
             )
         except ConvergenceError as exc:
             result.notes.append(f"the terrain model could not be fitted ({exc})")
+            logger.info("%s", result.notes[-1], exc_info=exc)
             return result
         if not np.all(np.isfinite(fit.ci_high)) or np.max(fit.se) > 50:
             result.notes.append(

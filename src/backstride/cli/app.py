@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.invocation import State
+from backstride.cli.invocation import State, log_to_stderr
 from backstride.cli.lazy import LazyCommand, lazy_group
 from backstride.cli.output import handle_errors
 from backstride.config import load_settings
@@ -133,12 +133,14 @@ COMMANDS: tuple[LazyCommand, ...] = tuple(
     )
 )
 
-#: Root options, accepted before or after the command (``backstride runs --units km``).
+#: Root options, accepted before or after the command (``backstride runs --units km``): with a value,
+#: and without (``backstride import x.fit --verbose``).
 GLOBAL_OPTIONS = ("--db", "--units")
+GLOBAL_FLAGS = ("--verbose",)
 
 app = typer.Typer(
     name="backstride",
-    cls=lazy_group(COMMANDS, GLOBAL_OPTIONS),
+    cls=lazy_group(COMMANDS, GLOBAL_OPTIONS, GLOBAL_FLAGS),
     help="Runs, lifting and low-back pain: how far you can run pain-free, what makes it worse, what helps. "
     "The options below also work after the command (backstride runs --units km).",
     no_args_is_help=True,
@@ -159,6 +161,15 @@ def root(
     units: Annotated[
         str | None, typer.Option("--units", help="Show distances in 'mi' or 'km' (default: your setting).")
     ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            help="Show on stderr what went wrong along the way, with its causes (a file that could not "
+            "be read and the decoder's error; the web server's log).",
+        ),
+    ] = False,
 ) -> None:
-    ctx.obj = State(settings=load_settings(db=db, units=units))
+    ctx.call_on_close(log_to_stderr(verbose))
+    ctx.obj = State(settings=load_settings(db=db, units=units, verbose=verbose))
     ctx.call_on_close(ctx.obj.close)

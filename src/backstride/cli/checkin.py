@@ -19,11 +19,8 @@ URGENCY_TITLES = {
 }
 
 
-def _answers(flags: list[str] | None, no_flags: bool) -> dict[str, bool] | None:
+def _answers(flags: list[str] | None, no_flags: bool) -> dict[str, bool]:
     questions = red_flag_questions()
-    if not questions:
-        err_console.print("[yellow]warning:[/] the red-flag screen is not available in this installation")
-        return None
     if flags or no_flags:
         answers = {q.id: q.id in (flags or []) for q in questions}
         unknown = sorted(set(flags or []) - set(answers))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from datetime import date
@@ -12,8 +11,8 @@ from typing import Annotated
 import typer
 
 from backstride.cli import invocation
+from backstride.cli.invocation import state
 from backstride.cli.output import console, err_console, handle_errors
-from backstride.config import ENV_DB
 from backstride.errors import ValidationError
 
 #: Runs listed at the end of the demo.
@@ -33,8 +32,8 @@ def _as_of(text: str | None) -> date | None:
         return None
     try:
         return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"--as-of must be a date like 2025-03-01, not {text!r}") from None
+    except ValueError as exc:
+        raise ValidationError(f"--as-of must be a date like 2025-03-01, not {text!r}") from exc
 
 
 def register(app: typer.Typer) -> None:
@@ -68,7 +67,8 @@ def register(app: typer.Typer) -> None:
         from backstride.demo import run_demo  # heavy (scipy): loaded when used
 
         today = _as_of(as_of)
-        if ctx.find_root().params.get("db") or os.environ.get(ENV_DB):
+        settings = state(ctx).settings
+        if settings.db_given:
             err_console.print(
                 f"note: the demo writes its own database, {out / 'demo.sqlite'}; "
                 "--db and BACKSTRIDE_DB are not used (nor changed).",
@@ -80,6 +80,7 @@ def register(app: typer.Typer) -> None:
             weeks=weeks,
             today=today,
             progress=lambda message: err_console.print(f"[dim]{message}...[/]"),
+            pool_dir=settings.pool_dir,
         )
         for line in result.lines:
             console.print(line)

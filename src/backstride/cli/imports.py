@@ -11,7 +11,8 @@ from rich.markup import escape
 
 from backstride.cli.invocation import State, state
 from backstride.cli.output import console, err_console, handle_errors, print_json
-from backstride.ingest.files import ImportInterrupted, import_paths
+from backstride.errors import ImportInterrupted
+from backstride.ingest.files import import_paths
 from backstride.ingest.saving import ImportSummary
 
 if TYPE_CHECKING:

@@ -1,8 +1,11 @@
 """The state of one invocation, shared by every command: the settings, a lazily opened store, the start
-time. (Printing, JSON and errors: :mod:`backstride.cli.output`.)"""
+time, and the ``--verbose`` log on stderr. (Printing, JSON and errors: :mod:`backstride.cli.output`.)"""
 
 from __future__ import annotations
 
+import logging
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,6 +17,10 @@ from backstride.config import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+#: How ``--verbose`` shows a record: its level, where it comes from, the message (and the traceback of
+#: the error with its causes, when one was recorded).
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 #: When the console script started (``time.perf_counter()``), for commands that time themselves
 #: whole; ``None`` when the CLI is driven from Python (tests).
@@ -66,3 +73,23 @@ def state(ctx: typer.Context) -> State:
     obj = ctx.find_root().obj
     assert isinstance(obj, State), "the root callback sets the state"
     return obj
+
+
+def log_to_stderr(verbose: bool) -> Callable[[], None]:
+    """With ``verbose``, show every record of backstride's loggers on stderr (the failures recorded
+    along the way, with their causes); without, none (they stay recorded for whoever configures
+    logging). Returns what undoes it, for the end of the command."""
+    if not verbose:
+        return lambda: None
+    package = logging.getLogger("backstride")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    level = package.level
+    package.addHandler(handler)
+    package.setLevel(logging.DEBUG)
+
+    def undo() -> None:
+        package.removeHandler(handler)
+        package.setLevel(level)
+
+    return undo

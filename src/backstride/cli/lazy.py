@@ -5,8 +5,9 @@ one-line help, panel) without importing a single command module; ``backstride pa
 ``backstride.cli.pain`` and nothing else. A command module exposes ``register(app)``, which adds its
 commands (or its sub-app) to the Typer ``app`` it is given, as before.
 
-The root group also accepts the global options after the subcommand (``backstride runs --units km``):
-:meth:`LazyGroup.parse_args` moves them in front of the command name before Click parses anything.
+The root group also accepts the global options after the subcommand (``backstride runs --units km``,
+``backstride import x.fit --verbose``): :meth:`LazyGroup.parse_args` moves them in front of the command
+name before Click parses anything.
 """
 
 from __future__ import annotations
@@ -60,14 +61,14 @@ def load_command(entry: LazyCommand) -> Any:
     return commands[entry.name]
 
 
-def _command_index(args: Sequence[str], flags: set[str]) -> int | None:
+def _command_index(args: Sequence[str], valued: set[str]) -> int | None:
     """Where the command name is: the first word that is neither an option nor a root option's value."""
     i = 0
     while i < len(args):
         token = args[i]
         if token == "--":
             return None
-        if token in flags:
+        if token in valued:
             i += 2
         elif token.startswith("-"):
             i += 1
@@ -76,12 +77,14 @@ def _command_index(args: Sequence[str], flags: set[str]) -> int | None:
     return None
 
 
-def hoist_options(args: Sequence[str], options: Iterable[str]) -> list[str]:
-    """Move ``--opt VALUE`` / ``--opt=VALUE`` of the root ``options`` found after the command name to
-    the front, so the root group parses them. Nothing after ``--`` is touched."""
+def hoist_options(args: Sequence[str], options: Iterable[str], flags: Iterable[str] = ()) -> list[str]:
+    """Move ``--opt VALUE`` / ``--opt=VALUE`` of the root ``options`` and the root ``flags`` (options
+    without a value, such as ``--verbose``) found after the command name to the front, so the root
+    group parses them. Nothing after ``--`` is touched."""
     args = list(args)
-    flags = set(options)
-    start = _command_index(args, flags)
+    valued = set(options)
+    switches = set(flags)
+    start = _command_index(args, valued)
     if start is None:
         return args
     front: list[str] = []
@@ -92,8 +95,12 @@ def hoist_options(args: Sequence[str], options: Iterable[str]) -> list[str]:
         if token == "--":
             rest.extend(args[i:])
             break
-        flag = token.split("=", 1)[0]
-        if i > start and flag in flags:
+        name = token.split("=", 1)[0]
+        if i > start and token in switches:
+            front.append(token)
+            i += 1
+            continue
+        if i > start and name in valued:
             if "=" in token or i + 1 >= len(args):
                 front.append(token)
                 i += 1
@@ -106,8 +113,11 @@ def hoist_options(args: Sequence[str], options: Iterable[str]) -> list[str]:
     return args[:start] + front + rest
 
 
-def lazy_group(table: Sequence[LazyCommand], global_options: Sequence[str]) -> type[TyperGroup]:
-    """A root group class listing ``table`` and loading each command when it is resolved."""
+def lazy_group(
+    table: Sequence[LazyCommand], global_options: Sequence[str], global_flags: Sequence[str] = ()
+) -> type[TyperGroup]:
+    """A root group class listing ``table`` and loading each command when it is resolved; the root's
+    ``global_options`` (with a value) and ``global_flags`` are also taken after the command."""
     by_name = {entry.name: entry for entry in table}
     if len(by_name) != len(table):
         raise ValueError("two commands of the table share a name")
@@ -133,6 +143,6 @@ def lazy_group(table: Sequence[LazyCommand], global_options: Sequence[str]) -> t
             return entry.name, load_command(entry), args[1:]
 
         def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-            return super().parse_args(ctx, hoist_options(args, global_options))
+            return super().parse_args(ctx, hoist_options(args, global_options, global_flags))
 
     return LazyGroup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from backstride.errors import BackstrideError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+logger = logging.getLogger(__name__)
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -35,6 +37,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except BackstrideError as exc:
+            logger.debug("%s failed", getattr(func, "__name__", "the command"), exc_info=exc)
             fail(str(exc))
 
     return wrapper

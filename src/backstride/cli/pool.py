@@ -11,7 +11,7 @@ from backstride.cli.invocation import state
 from backstride.cli.output import console, err_console, handle_errors, print_json
 from backstride.pool.export import ProfileInput, export_bundle
 from backstride.pool.report import report_for
-from backstride.pool.store import Pool, default_pool_dir
+from backstride.pool.store import Pool
 from backstride.words import plural
 
 pool_app = typer.Typer(
@@ -24,8 +24,9 @@ PoolOpt = Annotated[
 ]
 
 
-def _pool_dir(pool: Path | None) -> Path:
-    return pool if pool is not None else default_pool_dir()
+def _pool_dir(ctx: typer.Context, pool: Path | None) -> Path:
+    """``--pool``, else the settings' pool folder (``BACKSTRIDE_POOL``, else ``<data dir>/pool``)."""
+    return pool if pool is not None else state(ctx).settings.pool_dir
 
 
 @pool_app.command("export")
@@ -61,12 +62,13 @@ def export_command(
 @pool_app.command("import")
 @handle_errors
 def import_command(
+    ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Bundle files.")],
     pool: PoolOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
 ) -> None:
     """Add bundles to the pool (a bundle already there changes nothing)."""
-    target = _pool_dir(pool)
+    target = _pool_dir(ctx, pool)
     results = Pool(target).import_files(files)
     if as_json:
         print_json({"pool": str(target), "files": [{"file": f, "added": a} for f, a in results]})
@@ -106,11 +108,12 @@ def _print_report(data: dict[str, Any]) -> None:
 @pool_app.command("report")
 @handle_errors
 def report_command(
+    ctx: typer.Context,
     pool: PoolOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
 ) -> None:
     """Pooled figures: pain-free distance by profile group and remedies across runners."""
-    data = report_for(_pool_dir(pool))
+    data = report_for(_pool_dir(ctx, pool))
     if as_json:
         print_json(data)
     else:

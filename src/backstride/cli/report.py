@@ -31,5 +31,7 @@ def register(app: typer.Typer) -> None:
         target_m = parse_distance(target, unit) if target else DEFAULT_TARGETS[unit]
         from backstride.report import write_report  # heavy (scipy): loaded when used
 
-        path = write_report(st.engine, st.user_id, out, unit=unit, target_m=target_m)
+        path = write_report(
+            st.engine, st.user_id, out, unit=unit, target_m=target_m, pool_dir=st.settings.pool_dir
+        )
         console.print(f"Report written: {path}")

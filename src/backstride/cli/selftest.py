@@ -36,8 +36,8 @@ def _parse_value(spec: FieldDef, text: str) -> float:
         raise ValidationError(f"{spec.key}: answer yes or no, not {text!r}")
     try:
         return float(raw.rstrip("s°"))
-    except ValueError:
-        raise ValidationError(f"{spec.key}: not a number: {text!r}") from None
+    except ValueError as exc:
+        raise ValidationError(f"{spec.key}: not a number: {text!r}") from exc
 
 
 def parse_values(test: SelfTestDef, pairs: list[str]) -> dict[str, float]:

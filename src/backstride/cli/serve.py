@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
 
         from backstride.web.app import create_app
         from backstride.web.serving import allowed_hosts as hosts_for
-        from backstride.web.serving import uvicorn_options
+        from backstride.web.serving import log_config, log_level, uvicorn_options
 
         if not multi_user and host not in LOOPBACK:
             raise ValidationError(
@@ -97,7 +97,10 @@ def register(app: typer.Typer) -> None:
             allowed_hosts=hosts,
         )
         console.print(f"backstride on http://{host}:{port} ({mode}); Ctrl+C stops it")
-        uvicorn.run(web, host=host, port=port, log_level="warning", **proxy)
+        verbose = st.settings.verbose
+        uvicorn.run(
+            web, host=host, port=port, log_level=log_level(verbose), log_config=log_config(verbose), **proxy
+        )
 
 
 def worker_app(
@@ -130,16 +133,22 @@ def worker_config(
     forwarded-header options (:func:`backstride.web.serving.uvicorn_options`); none trusted by default."""
     import uvicorn
 
-    from backstride.web.serving import uvicorn_options
+    from backstride.web.serving import log_config, log_level, uvicorn_options
 
     factory = functools.partial(worker_app, settings, multi_user, insecure_cookies, allowed_hosts)
     options = proxy if proxy is not None else uvicorn_options(None)
-    return uvicorn.Config(factory, factory=True, host=host, port=port, log_level="warning", **options)
+    level = log_level(settings.verbose)
+    config = uvicorn.Config(
+        factory, factory=True, host=host, port=port, log_level=level, log_config=None, **options
+    )
+    config.log_config = log_config(settings.verbose)  # applied by each worker (_run_worker), not here
+    return config
 
 
 def _run_worker(config: uvicorn.Config, sock: socket.socket) -> None:
     import uvicorn
 
+    config.configure_logging()  # a spawned worker starts with Python's bare logging
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -48,16 +48,16 @@ def connect_command(
     The client secret is asked for without echo (or read from BACKSTRIDE_STRAVA_CLIENT_SECRET); it and
     the tokens are kept in your database only, never printed, and not written by 'backstride export'.
     """
-    import os
     import webbrowser
 
-    from backstride.sync.strava_auth import ENV_CLIENT_SECRET, app_credentials, connect_loopback
+    from backstride.sync.strava_auth import app_credentials, connect_loopback
 
     st = state(ctx)
-    secret = os.environ.get(ENV_CLIENT_SECRET)
-    if (client_id or os.environ.get("BACKSTRIDE_STRAVA_CLIENT_ID")) and not secret:
+    settings = st.settings
+    secret = settings.strava_client_secret
+    if (client_id or settings.strava_client_id) and not secret:
         secret = typer.prompt("Strava client secret", hide_input=True)
-    credentials = app_credentials(client_id, secret)
+    credentials = app_credentials(client_id, secret, settings)
     if credentials is None:
         raise ValidationError(
             "give your Strava API application's client id (--client-id, from https://www.strava.com/settings/api)"
@@ -74,6 +74,7 @@ def connect_command(
         port=port,
         show_url=show,
         open_url=None if no_browser else webbrowser.open,
+        base=settings.strava_url,
     )
     console.print(
         f"connected to Strava athlete {link.athlete_id}; run 'backstride strava sync' to fetch your runs"
@@ -85,8 +86,8 @@ def _since(text: str | None) -> datetime | None:
         return None
     try:
         day = date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValidationError(f"--since must be a date like 2025-03-01, not {text!r}") from None
+    except ValueError as exc:
+        raise ValidationError(f"--since must be a date like 2025-03-01, not {text!r}") from exc
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
@@ -146,6 +147,7 @@ def sync_command(
             on_wait=on_wait,
             on_saved=onset_from_first_lap_hook,
             on_outcome=on_outcome,
+            base=st.settings.strava_url,
         )
     if as_json:
         print_json(result.as_dict())
@@ -194,7 +196,7 @@ def disconnect_command(ctx: typer.Context) -> None:
     from backstride.sync.strava_auth import disconnect
 
     st = state(ctx)
-    if disconnect(st.engine, st.user_id):
+    if disconnect(st.engine, st.user_id, base=st.settings.strava_url):
         console.print("disconnected: Strava's access is revoked and the tokens are deleted")
     else:
         console.print("Strava was not connected")

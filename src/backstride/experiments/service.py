@@ -47,12 +47,9 @@ def resolve_remedy(text: str) -> RemedyInfo:
     if not key:
         raise ValidationError("name the remedy to test (--remedy)")
     words = key.replace("_", " ")
-    try:
-        from backstride.plan.knowledge import knowledge_base
+    from backstride.plan.knowledge import knowledge_base
 
-        remedies = knowledge_base().remedies.remedies
-    except Exception:  # the knowledge base is another part; without it remedies are the runner's own
-        remedies = []
+    remedies = knowledge_base().remedies.remedies
     found = next((r for r in remedies if r.id == key), None)
     found = found or next((r for r in remedies if r.id.startswith(key) or key.startswith(r.id)), None)
     found = found or next((r for r in remedies if words in r.routines), None)

@@ -27,7 +27,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from backstride.errors import BadFileError, SkippedFile
+from backstride.errors import BadFileError, SkippedEntry, caused_by
 from backstride.importers import (
     MAX_COMPRESSION_RATIO,
     MAX_FILE_BYTES,
@@ -50,10 +50,6 @@ MAX_NESTING = 3
 #: A zip inside a zip larger than this (uncompressed) is refused.
 MAX_NESTED_BYTES = 16 * 1024**3
 _CHUNK = 1024 * 1024
-
-
-class SkippedEntry(SkippedFile):
-    """Something listed for import that is deliberately not imported (not a failure), with the reason."""
 
 
 @dataclass(frozen=True)
@@ -223,7 +219,8 @@ class _Finder:
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError as exc:
-            self.problems.append(BadFileError(folder, f"cannot be listed ({exc.strerror or exc})"))
+            problem = BadFileError(folder, f"cannot be listed ({exc.strerror or exc})")
+            self.problems.append(caused_by(problem, exc))
             return
         for entry in entries:
             if entry.name.startswith("."):
@@ -289,7 +286,7 @@ class _Finder:
             with zipfile.ZipFile(path) as archive:
                 infos = archive.infolist()
         except (OSError, zipfile.BadZipFile, EOFError) as exc:
-            self.problems.append(BadFileError(path, f"not a readable zip file ({exc})"))
+            self.problems.append(caused_by(BadFileError(path, f"not a readable zip file ({exc})"), exc))
             return
         if len(infos) > MAX_ARCHIVE_ENTRIES:
             self.problems.append(BadFileError(path, f"holds {len(infos)} entries; refused"))
@@ -370,7 +367,8 @@ class _Finder:
             self.problems.append(exc)
             return
         except _ZIP_ERRORS as exc:
-            self.problems.append(BadFileError(label, f"cannot be read from the archive ({exc})"))
+            problem = BadFileError(label, f"cannot be read from the archive ({exc})")
+            self.problems.append(caused_by(problem, exc))
             return
         self._labels[target] = label
         self._depth[target] = depth

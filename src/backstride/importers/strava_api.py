@@ -67,10 +67,10 @@ def start_of(summary: dict[str, Any]) -> datetime:
     text = str(summary.get("start_date") or "")
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    except ValueError as exc:
         raise BadFileError(
             f"strava activity {summary.get('id')}", f"start_date {text!r} is not a date"
-        ) from None
+        ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -27,11 +27,17 @@ from backstride.importers.apple_health.units import mass_kg
 from backstride.importers.apple_health.workout import build_activity, identity, label, sport_of
 from backstride.importers.gpx import read_gpx
 from backstride.importers.model import Activity
-from backstride.ingest.saving import ImportSummary, Outcome, SavedHook, store_one
+from backstride.ingest.saving import ImportSummary, Outcome, SavedHook, log_failure, store_one
 from backstride.store.activities import known_hashes
 from backstride.store.schema import activity_files
 
 MB = 1024 * 1024
+
+
+def _failed(summary: ImportSummary, outcome: Outcome, exc: BaseException) -> None:
+    """Count ``outcome`` (a failure the summary tells) and record it with its cause in the log."""
+    log_failure(outcome.name, outcome.reason, exc)
+    summary.outcomes.append(outcome)
 
 
 def _weights_by_day(weighings: list[Weighing], name: str) -> tuple[dict[date, float], int]:
@@ -56,8 +62,9 @@ def _routes(export: HealthExport, workout: Workout, warnings: list[str]) -> list
         try:
             route_label, data = export.read_route(reference)
             found.extend(read_gpx(data, route_label))
-        except BadFileError as exc:
+        except BadFileError as exc:  # the workout is kept without this route: told as a warning, logged
             warnings.append(f"route {reference}: {exc.reason}")
+            log_failure(exc.name, f"route left out: {exc.reason}", exc)
     return found
 
 
@@ -92,7 +99,7 @@ def import_health_export(
     try:
         total_mb = max(1, export.size // MB)
     except (OSError, KeyError) as exc:
-        summary.outcomes.append(Outcome(name, "failed", f"cannot be read ({exc})"))
+        _failed(summary, Outcome(name, "failed", f"cannot be read ({exc})"), exc)
         return
 
     def on_bytes(read: int) -> None:
@@ -103,10 +110,10 @@ def import_health_export(
         with export.open_xml() as stream:
             scan = scan_export(stream, name, on_bytes)
     except BadFileError as exc:
-        summary.outcomes.append(Outcome(exc.name, "failed", exc.reason))
+        _failed(summary, Outcome(exc.name, "failed", exc.reason), exc)
         return
     except OSError as exc:
-        summary.outcomes.append(Outcome(name, "failed", f"cannot be read ({exc})"))
+        _failed(summary, Outcome(name, "failed", f"cannot be read ({exc})"), exc)
         return
     try:
         _import_scanned(engine, export, scan, summary, user_id, sports, on_saved)
@@ -164,7 +171,7 @@ def _import_scanned(
             mine = rows[(rows["t1"] >= workout.start) & (rows["t0"] <= workout.end)]
             activity = build_activity(workout, mine, scan.sources, _routes(export, workout, warnings), name)
         except BadFileError as exc:
-            summary.outcomes.append(Outcome(item, "failed", exc.reason, sport=sport_of(workout)[0]))
+            _failed(summary, Outcome(item, "failed", exc.reason, sport=sport_of(workout)[0]), exc)
             continue
         activity.warnings[:0] = warnings
         activity.file_hashes = [identity(workout)]

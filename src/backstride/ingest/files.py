@@ -6,15 +6,19 @@ only, one transaction per activity (with its lap-button draft, when the hook mak
 a crash never leaves half an activity behind.
 
 Workers send back plain records (:class:`Decoded`): a file that cannot be read is a failure of that file
-alone, whatever went wrong in the worker (even a worker process that dies). Ctrl-C stops the import
+alone, whatever went wrong in the worker (even a worker process that dies). Each failure is told on its
+file's outcome line and recorded with :mod:`logging` (:func:`log_failure`) with the error and its causes,
+which ``--verbose`` shows. Ctrl-C stops the import
 between two files and raises :class:`ImportInterrupted`, which carries the summary of what was done.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import tempfile
+import traceback
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,9 +26,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from backstride.errors import BadFileError, SkippedFile
+from backstride.errors import BadFileError, ImportInterrupted, SkippedFile
 from backstride.importers.model import Activity
-from backstride.ingest.saving import ImportSummary, Outcome, SavedHook, Status, store_one
+from backstride.ingest.saving import ImportSummary, Outcome, SavedHook, Status, log_failure, store_one
 from backstride.store.schema import LOCAL_USER_ID
 
 if TYPE_CHECKING:
@@ -44,30 +48,14 @@ GZIP_FACTOR = 4
 #: Chunks in flight per worker: enough to keep the workers busy, few enough to bound memory.
 AHEAD_PER_WORKER = 2
 
+logger = logging.getLogger(__name__)
 
-class ImportInterrupted(KeyboardInterrupt):
-    """Ctrl-C during an import: ``summary`` holds what was done; ``files_done`` of ``files_total``
-    files were read and stored (each in its own transaction), the rest were not touched."""
 
-    def __init__(self, summary: ImportSummary, files_done: int, files_total: int) -> None:
-        super().__init__(files_done, files_total)
-        self.summary = summary
-        self.files_done = files_done
-        self.files_total = files_total
+def _chain(exc: BaseException) -> str:
+    """``exc`` with its causes and tracebacks, as text (it travels back from a worker process)."""
+    return "".join(traceback.format_exception(exc)).rstrip()
 
-    @property
-    def message(self) -> str:
-        counts = self.summary.counts
-        stored = counts["imported"] + counts["merged"]
-        rest = self.files_total - self.files_done
-        if not self.files_total:
-            return "interrupted while looking for files: nothing was imported"
-        return (
-            f"interrupted: {self.files_done} of {self.files_total} files were read "
-            f"({stored} runs imported or merged, {counts['duplicate']} already there); the other {rest} "
-            f"{'file was' if rest == 1 else 'files were'} not imported. Run the same import again to "
-            "finish: files already imported count as duplicates."
-        )
+
 
 
 @dataclass
@@ -78,6 +66,10 @@ class Decoded:
     activities: list[Activity] | None = None
     failure: str | None = None
     skipped: bool = False
+    #: The error of a failure with its causes (:func:`_chain`), for the log; ``unexpected``: not a bad
+    #: file but a bug in reading it.
+    detail: str | None = None
+    unexpected: bool = False
 
 
 def _read(source: Source) -> Decoded:
@@ -88,9 +80,10 @@ def _read(source: Source) -> Decoded:
     except SkippedFile as exc:
         return Decoded(source, failure=exc.reason, skipped=True)
     except BadFileError as exc:
-        return Decoded(source, failure=exc.reason)
-    except Exception as exc:  # a decoder bug must not stop the whole import: report it on that file
-        return Decoded(source, failure=f"could not be read ({type(exc).__name__}: {exc})")
+        return Decoded(source, failure=exc.reason, detail=_chain(exc))
+    except Exception as exc:  # a decoder bug must not stop the whole import: told on that file, logged
+        failure = f"could not be read ({type(exc).__name__}: {exc})"
+        return Decoded(source, failure=failure, detail=_chain(exc), unexpected=True)
 
 
 def _read_chunk(sources: list[Source]) -> list[Decoded]:
@@ -113,7 +106,9 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 def _died(source: Source) -> Decoded:
     return Decoded(
-        source, failure="the process reading it stopped abruptly (out of memory, or a crash); not imported"
+        source,
+        failure="the process reading it stopped abruptly (out of memory, or a crash); not imported",
+        unexpected=True,
     )
 
 
@@ -225,10 +220,12 @@ def import_paths(
     with tempfile.TemporaryDirectory(prefix="backstride-import-") as workdir:  # zips inside zips
         try:
             sources, problems = find_sources(paths, workdir)
-        except KeyboardInterrupt:  # while looking through folders and archives: nothing was read yet
-            raise ImportInterrupted(summary, 0, 0) from None
+        except KeyboardInterrupt as exc:  # while looking through folders and archives: nothing was read yet
+            raise ImportInterrupted(summary, 0, 0) from exc
         for problem in problems:
             status: Status = "skipped" if isinstance(problem, SkippedFile) else "failed"
+            if status == "failed":
+                log_failure(problem.name, problem.reason, problem)
             summary.outcomes.append(Outcome(problem.name, status, problem.reason))
         health = [s for s in sources if s.kind == "apple_health"]
         if health:
@@ -271,9 +268,9 @@ def _import_sources(
             done += 1
             if progress:
                 progress(done, total)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         decoded.close()  # stops the workers now
-        raise ImportInterrupted(summary, done, total) from None
+        raise ImportInterrupted(summary, done, total) from exc
 
 
 def _record(
@@ -287,7 +284,10 @@ def _record(
     source = result.source
     if result.activities is None:
         status: Status = "skipped" if result.skipped else "failed"
-        summary.outcomes.append(Outcome(source.name, status, result.failure or "could not be read"))
+        reason = result.failure or "could not be read"
+        if status == "failed":
+            log_failure(source.name, reason, result.detail, unexpected=result.unexpected)
+        summary.outcomes.append(Outcome(source.name, status, reason))
         return
     multi = len(result.activities) > 1
     for i, activity in enumerate(result.activities):

@@ -8,6 +8,7 @@ activity. :class:`ImportSummary` collects one :class:`Outcome` per file (or sess
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,23 @@ from backstride.errors import BackstrideError
 from backstride.importers.model import Activity
 from backstride.importers.plausible import not_a_run
 from backstride.store.activities import save_activity
+
+logger = logging.getLogger(__name__)
+
+
+def log_failure(
+    name: str, reason: str, cause: BaseException | str | None, *, unexpected: bool = False
+) -> None:
+    """Record a file (or run) that failed, whose outcome line tells the user: the error with its causes
+    and traceback (``cause``: the exception, or its text from a worker process), at ``INFO``, or at
+    ``WARNING`` when ``unexpected`` (a decoder or store bug rather than a bad file)."""
+    level = logging.WARNING if unexpected else logging.INFO
+    if isinstance(cause, BaseException):
+        logger.log(level, "%s: %s", name, reason, exc_info=cause)
+    elif cause:
+        logger.log(level, "%s: %s\n%s", name, reason, cause)
+    else:
+        logger.log(level, "%s: %s", name, reason)
 
 Status = Literal["imported", "merged", "duplicate", "skipped", "failed"]
 #: ``on_saved(conn, activity_id, activity)``: runs in the activity's own transaction (inside a
@@ -108,10 +126,10 @@ def store_one(
                 note = _run_hook(conn, on_saved, saved.activity_id, activity, warnings)
                 if note:
                     notes.append(note)
-    except Exception as exc:
-        return Outcome(
-            label, "failed", f"could not be stored ({type(exc).__name__}: {exc})", sport=activity.sport
-        )
+    except Exception as exc:  # a store error fails this run only: told on its line, logged
+        reason = f"could not be stored ({type(exc).__name__}: {exc})"
+        log_failure(label, reason, exc, unexpected=True)
+        return Outcome(label, "failed", reason, sport=activity.sport)
     reason = ""
     if saved.status == "duplicate":
         reason = "already imported" + (f"; added what it lacked: {', '.join(notes)}" if notes else "")
@@ -130,10 +148,12 @@ def _run_hook(
     except BackstrideError as exc:
         savepoint.rollback()
         warnings.append(f"no lap-button pain draft: {exc}")
+        log_failure(f"run {activity_id}", warnings[-1], exc)
         return None
-    except Exception as exc:
+    except Exception as exc:  # a bug in the hook must not lose the run: told as a warning, logged
         savepoint.rollback()
         warnings.append(f"no lap-button pain draft ({type(exc).__name__}: {exc})")
+        log_failure(f"run {activity_id}", warnings[-1], exc, unexpected=True)
         return None
     savepoint.commit()
     return note

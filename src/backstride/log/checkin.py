@@ -84,25 +84,19 @@ class CheckinResult:
         }
 
 
-def redflags_module() -> Any | None:
-    """:mod:`backstride.plan.redflags`, or ``None`` while it is not installed."""
-    try:
-        return importlib.import_module("backstride.plan.redflags")
-    except ModuleNotFoundError:
-        return None
+def redflags_module() -> Any:
+    """:mod:`backstride.plan.redflags`."""
+    return importlib.import_module("backstride.plan.redflags")
 
 
 def red_flag_questions() -> list[Any]:
-    """The red-flag questions (``id``, ``text``, ``urgency``); empty if the screen is unavailable."""
-    module = redflags_module()
-    return [] if module is None else list(module.QUESTIONS)
+    """The red-flag questions (``id``, ``text``, ``urgency``)."""
+    return list(redflags_module().QUESTIONS)
 
 
 def screen(conn: Connection, user_id: int, answers: dict[str, bool]) -> Any:
     """Evaluate complete red-flag answers and store the result (source ``checkin``)."""
     module = redflags_module()
-    if module is None:
-        raise ValidationError("the red-flag screen is not available in this installation")
     ids = [q.id for q in module.QUESTIONS]
     unknown = sorted(set(answers) - set(ids))
     if unknown:

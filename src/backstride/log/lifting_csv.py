@@ -131,8 +131,8 @@ def _time(text: str, formats: tuple[str, ...]) -> datetime:
             continue
     try:
         return datetime.fromisoformat(raw).replace(tzinfo=None)
-    except ValueError:
-        raise ValueError(f"not a date and time: {text!r}") from None
+    except ValueError as exc:
+        raise ValueError(f"not a date and time: {text!r}") from exc
 
 
 def _number(row: dict[str, str], name: str) -> float | None:
@@ -141,8 +141,8 @@ def _number(row: dict[str, str], name: str) -> float | None:
         return None
     try:
         return float(raw)
-    except ValueError:
-        raise ValueError(f"{name} {row[name]!r} is not a number") from None
+    except ValueError as exc:
+        raise ValueError(f"{name} {row[name]!r} is not a number") from exc
 
 
 def _reps(row: dict[str, str]) -> int | None:
@@ -250,7 +250,7 @@ def _rows(text: str, name: str = "CSV file") -> tuple[list[str], list[tuple[int,
                 continue
             rows.append((number, dict(zip(header, values, strict=True))))
     except csv.Error as exc:
-        raise csv_problem(name, reader.line_num, exc) from None
+        raise csv_problem(name, reader.line_num, exc) from exc
     return header, rows
 
 

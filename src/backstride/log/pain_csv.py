@@ -58,7 +58,7 @@ def read_rows(text: str, name: str = "CSV file") -> list[dict[str, str]]:
     try:
         return _read_rows(reader)
     except csv.Error as exc:
-        raise csv_problem(name, reader.line_num, exc) from None
+        raise csv_problem(name, reader.line_num, exc) from exc
 
 
 def _read_rows(reader: Any) -> list[dict[str, str]]:
@@ -86,8 +86,8 @@ def _read_rows(reader: Any) -> list[dict[str, str]]:
 def _parse_start(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text.replace(" Z", "Z"))
-    except ValueError:
-        raise ValueError(f"start {text!r} is not an ISO 8601 time (try 2025-03-01T07:00:00Z)") from None
+    except ValueError as exc:
+        raise ValueError(f"start {text!r} is not an ISO 8601 time (try 2025-03-01T07:00:00Z)") from exc
 
 
 class _Runs:
@@ -159,8 +159,8 @@ def _record_row(conn: Connection, user_id: int, activity_id: int, row: dict[str,
     raw_severity = row.get("severity", "")
     try:
         severity = int(raw_severity) if raw_severity else None
-    except ValueError:
-        raise ValueError(f"severity {raw_severity!r} is not a whole number from 0 to 10") from None
+    except ValueError as exc:
+        raise ValueError(f"severity {raw_severity!r} is not a whole number from 0 to 10") from exc
     location, quality = row.get("location") or None, row.get("quality") or None
     if not onset:
         if severity or location or quality:

@@ -55,10 +55,10 @@ def decode_text(data: bytes, name: str, what: str = "CSV file") -> str:
     except UnicodeDecodeError:
         try:
             text = data.decode("cp1252")
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
             raise ValidationError(
                 f"{name}: not text in UTF-8, UTF-16 or Windows-1252; save it as UTF-8 CSV and try again"
-            ) from None
+            ) from exc
     return _checked(text, name, what)
 
 
@@ -66,7 +66,7 @@ def _decode(data: bytes, encoding: str, name: str, what: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ValidationError(f"{name}: not valid {encoding.upper()} text ({exc.reason})") from None
+        raise ValidationError(f"{name}: not valid {encoding.upper()} text ({exc.reason})") from exc
 
 
 def _checked(text: str, name: str, what: str) -> str:

@@ -64,8 +64,8 @@ def parse_day(text: str) -> date:
         return today - timedelta(days=1)
     try:
         return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(f"not a date: {text!r} (use 2025-03-01, today or yesterday)") from None
+    except ValueError as exc:
+        raise ValidationError(f"not a date: {text!r} (use 2025-03-01, today or yesterday)") from exc
 
 
 def parse_local_time(text: str) -> datetime:

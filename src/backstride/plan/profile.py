@@ -172,13 +172,9 @@ def remedies_for_routines(names: Iterable[str]) -> frozenset[str]:
 
 
 def tried_routine_names(conn: Connection, user_id: int, since: date) -> list[str]:
-    """Names and categories of routines logged since ``since`` (empty when the log is not installed)."""
-    try:
-        from backstride.store import log_schema as ls
-    except ImportError:  # pragma: no cover - the log part ships with backstride
-        return []
-    if "routine_log" not in ls.__dict__ or "routines" not in ls.__dict__:
-        return []
+    """Names and categories of routines logged since ``since``."""
+    from backstride.store import log_schema as ls
+
     rows = conn.execute(
         select(ls.routines.c.name, ls.routines.c.category)
         .select_from(ls.routine_log.join(ls.routines, ls.routine_log.c.routine_id == ls.routines.c.id))

@@ -54,12 +54,9 @@ HEX64 = re.compile(r"^[0-9a-f]{64}$")
 @functools.cache
 def remedy_ids() -> tuple[str, ...]:
     """Remedy vocabulary: the knowledge base's remedy ids, the routine categories, and ``other``."""
-    try:
-        from backstride.plan.knowledge import knowledge_base
+    from backstride.plan.knowledge import knowledge_base
 
-        ids = tuple(r.id for r in knowledge_base().remedies.remedies)
-    except Exception:  # the knowledge base is another part; without it only categories and "other"
-        ids = ()
+    ids = tuple(r.id for r in knowledge_base().remedies.remedies)
     return (*ids, *ROUTINE_CATEGORIES, "other")
 
 

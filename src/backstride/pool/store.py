@@ -36,7 +36,6 @@ import pyarrow.parquet as pq
 from backstride.pool.bundle import Bundle
 from backstride.pool.schema import PROFILE_FIELDS
 
-ENV_POOL = "BACKSTRIDE_POOL"
 BUCKETS = 16
 TABLES = ("bundles", "profiles", "runs", "remedies", "experiments")
 
@@ -102,14 +101,6 @@ def bundle_key(bundle_hash: str) -> int:
 def bucket_of(contributor_id: str) -> int:
     """The partition of a contributor (0 to :data:`BUCKETS` - 1)."""
     return int(contributor_id[:8], 16) % BUCKETS
-
-
-def default_pool_dir(env: dict[str, str] | None = None) -> Path:
-    """``$BACKSTRIDE_POOL``, else ``<data dir>/pool``."""
-    from backstride.config import data_dir
-
-    env = dict(os.environ) if env is None else env
-    return Path(env[ENV_POOL]) if env.get(ENV_POOL) else data_dir(env) / "pool"
 
 
 def write_table(path: Path, table: pa.Table) -> None:
@@ -185,13 +176,11 @@ def bundle_tables(bundle: Bundle, key: int) -> dict[str, pa.Table]:
 
 __all__ = [
     "BUCKETS",
-    "ENV_POOL",
     "SCHEMAS",
     "TABLES",
     "Pool",
     "bucket_of",
     "bundle_key",
     "bundle_tables",
-    "default_pool_dir",
     "write_table",
 ]

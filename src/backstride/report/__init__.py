@@ -56,14 +56,18 @@ def render_report(
     findings: Findings | None = None,
     unit: str | None = None,
     target_m: float | None = None,
+    pool_dir: Path | None = None,
 ) -> str:
-    """The report as one HTML string (see the module docstring)."""
+    """The report as one HTML string (see the module docstring). ``pool_dir``: the pool folder
+    (:attr:`backstride.config.Settings.pool_dir`) for "Runners like you"; none, no such section."""
     if isinstance(conn_or_engine, Engine):
         with conn_or_engine.connect() as conn:
-            return render_report(conn, user_id, findings=findings, unit=unit, target_m=target_m)
+            return render_report(
+                conn, user_id, findings=findings, unit=unit, target_m=target_m, pool_dir=pool_dir
+            )
     conn = conn_or_engine
     found = findings if findings is not None else analyze_user(conn, user_id, target_m)
-    context: dict[str, Any] = report_context(conn, user_id, found, unit)
+    context: dict[str, Any] = report_context(conn, user_id, found, unit, pool_dir)
     return _env().get_template("report.html.j2").render(**context)
 
 
@@ -75,9 +79,12 @@ def write_report(
     findings: Findings | None = None,
     unit: str | None = None,
     target_m: float | None = None,
+    pool_dir: Path | None = None,
 ) -> Path:
     """Write the report to ``path`` (UTF-8) and return the path."""
-    html = render_report(conn_or_engine, user_id, findings=findings, unit=unit, target_m=target_m)
+    html = render_report(
+        conn_or_engine, user_id, findings=findings, unit=unit, target_m=target_m, pool_dir=pool_dir
+    )
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -69,14 +70,13 @@ def experiments_section(conn: Connection, user_id: int, unit: str = "km") -> lis
     ]
 
 
-def runners_like_you_section(conn: Connection, user_id: int) -> Markup | None:
-    """ "Runners like you" from the pooled evidence, when a pool is configured (``BACKSTRIDE_POOL`` or
-    the pool folder in the data directory holds bundles); ``None`` otherwise. Nothing leaves the
+def runners_like_you_section(conn: Connection, user_id: int, pool_dir: Path | None) -> Markup | None:
+    """ "Runners like you" from the pooled evidence, when the pool folder ``pool_dir`` (the settings'
+    :attr:`~backstride.config.Settings.pool_dir`) holds bundles; ``None`` otherwise. Nothing leaves the
     machine: the runner's bundle is built in memory and compared with the local pool."""
-    from backstride.pool.store import Pool, default_pool_dir
+    from backstride.pool.store import Pool
 
-    pool_dir = default_pool_dir()
-    if not pool_dir.is_dir() or Pool(pool_dir).is_empty():
+    if pool_dir is None or not pool_dir.is_dir() or Pool(pool_dir).is_empty():
         return None
     from backstride.pool.export import build_bundle
     from backstride.pool.report import runners_like_you_html
@@ -133,8 +133,10 @@ def _factor_rows(findings: Findings) -> list[dict[str, Any]]:
     return rows
 
 
-def report_context(conn: Connection, user_id: int, findings: Findings, unit: str | None) -> dict[str, Any]:
-    """Everything the template needs (see the module docstring)."""
+def report_context(
+    conn: Connection, user_id: int, findings: Findings, unit: str | None, pool_dir: Path | None = None
+) -> dict[str, Any]:
+    """Everything the template needs (see the module docstring); ``pool_dir``: the pool folder, if any."""
     unit = unit or get_pref(conn, user_id, "units")
     pf = findings.pain_free
     titles = {f.name: f.title for f in MODEL_FACTORS}
@@ -187,7 +189,7 @@ def report_context(conn: Connection, user_id: int, findings: Findings, unit: str
         "cannot_tell": findings.cannot_tell,
         "plan": plan_section(conn, user_id, findings, unit),
         "experiments": experiments_section(conn, user_id, unit),
-        "runners_like_you": runners_like_you_section(conn, user_id),
+        "runners_like_you": runners_like_you_section(conn, user_id, pool_dir),
         "fmt_m": lambda m: _dist(m, unit),
         "in_unit": lambda m: "" if m is None or not math.isfinite(m) else f"{distance_in(m, unit):.2f}",
     }

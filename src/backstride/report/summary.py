@@ -7,7 +7,7 @@ into miles or kilometres by :func:`backstride.units.localize` (the report's ``sa
 tables are built from the result dataclasses, distances in the unit (columns named ``..._mi`` or
 ``..._km``), ratios, p-values and probabilities as numbers; the HTML (``_repr_html_``, what Jupyter
 shows) is the text followed by the tables, through a Jinja template of the report, with numbers
-formatted as the report formats them (:mod:`backstride.analysis.results`).
+formatted as the report formats them (:mod:`backstride.analysis.result_format`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pandas as pd
 from backstride.analysis.factors import FactorAnalysis
 from backstride.analysis.features import MODEL_FACTORS
 from backstride.analysis.findings import Findings, Sensitivity
-from backstride.analysis.results import fmt_p, fmt_ratio
+from backstride.analysis.result_format import fmt_p, fmt_ratio
 from backstride.analysis.survival import Estimate, PainFreeResult
 from backstride.analysis.terrain import TerrainResult
 from backstride.analysis.trend import Trend, WindowResult

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from backstride.errors import BackstrideError, NotFoundError, ValidationError
+from backstride.errors import NotFoundError, TooManyAttempts, ValidationError
 from backstride.store.auth_schema import access_grants, login_attempts, web_sessions
 from backstride.store.credentials import (
     MAX_PASSWORD,
@@ -50,15 +50,6 @@ ADDRESS_FAILURES = 100
 SESSION_LIFETIME = timedelta(days=14)
 ROLES = ("clinician", "coach")
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,49}$")
-
-
-class TooManyAttempts(BackstrideError):
-    """Too many failed logins for this username from this address, or from this address: wait
-    :attr:`retry_after` seconds and try again."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -297,8 +297,8 @@ def resolve_run(conn: Connection, user_id: int, ref: str | int) -> dict[str, Any
     if _DATE_RE.match(text):
         try:
             day = date.fromisoformat(text)
-        except ValueError:
-            raise ValidationError(f"not a date: {text!r}") from None
+        except ValueError as exc:
+            raise ValidationError(f"not a date: {text!r}") from exc
         start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         row = conn.execute(
             base.where(

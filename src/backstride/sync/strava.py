@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,16 +28,17 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
 
-from backstride.errors import BadFileError
+from backstride.errors import BadFileError, NotAuthorised, RateLimited, StravaError
 from backstride.importers.strava_api import STREAM_KEYS, activity_from_strava, identity, sport_of, start_of
-from backstride.ingest.saving import ImportSummary, Outcome, SavedHook, store_one
+from backstride.ingest.saving import ImportSummary, Outcome, SavedHook, log_failure, store_one
 from backstride.store import strava as links
 from backstride.store.activities import known_hashes
 from backstride.store.schema import activity_files
-from backstride.sync.strava_api import NotAuthorised, RateLimited, StravaClient, StravaError
+from backstride.sync.strava_api import StravaClient
 from backstride.sync.strava_auth import client_for, refresh
 
 PAGE_SIZE = 100
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -121,7 +123,8 @@ class _Session:
             try:
                 data = self.get(f"/gear/{key}")
                 self.gear[key] = str(data.get("name") or "").strip()[:200] or None
-            except StravaError:
+            except StravaError as exc:  # the run is imported without its shoe's name
+                logger.info("Strava gear %s: no name (%s)", key, exc, exc_info=exc)
                 self.gear[key] = None
         return self.gear[key]
 
@@ -172,6 +175,7 @@ def sync(
             except (StravaError, BadFileError) as exc:
                 reason = exc.reason if isinstance(exc, BadFileError) else str(exc)
                 outcome = Outcome(_label(item), "failed", reason)
+                log_failure(outcome.name, reason, exc)
             summary.outcomes.append(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)

@@ -17,7 +17,6 @@ never put in a URL, an error message or a log line.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,34 +25,15 @@ from typing import Any
 
 import httpx
 
-from backstride.errors import BackstrideError
+from backstride.config import STRAVA_URL
+from backstride.errors import NotAuthorised, RateLimited, StravaError
 
-#: Where Strava lives; ``BACKSTRIDE_STRAVA_URL`` points elsewhere (the tests' local stub server).
-DEFAULT_BASE = "https://www.strava.com"
-ENV_BASE = "BACKSTRIDE_STRAVA_URL"
+#: Where Strava lives; the settings' ``strava_url`` (``BACKSTRIDE_STRAVA_URL``) points elsewhere (the
+#: tests' local stub server), handed to :class:`StravaClient` as ``base``.
+DEFAULT_BASE = STRAVA_URL
 #: Requests left in a window below which the client stops before Strava refuses.
 MARGIN = 2
 TIMEOUT_S = 30.0
-
-
-class StravaError(BackstrideError):
-    """Strava answered with an error (the message says what, never a token)."""
-
-
-class NotAuthorised(StravaError):
-    """401: the access token is invalid, expired or revoked."""
-
-
-class RateLimited(StravaError):
-    """A rate limit is reached and waiting is not allowed (or it is the daily limit)."""
-
-    def __init__(self, message: str, resume_at: datetime) -> None:
-        super().__init__(message)
-        self.resume_at = resume_at
-
-
-def base_url() -> str:
-    return os.environ.get(ENV_BASE, DEFAULT_BASE).rstrip("/")
 
 
 def _pair(text: str | None) -> tuple[int, int] | None:
@@ -139,7 +119,7 @@ def _tokens(data: dict[str, Any]) -> Tokens:
             athlete_id=int(athlete["id"]) if athlete.get("id") is not None else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise StravaError(f"Strava's token answer lacks {exc}") from None
+        raise StravaError(f"Strava's token answer lacks {exc}") from exc
 
 
 def _message(response: httpx.Response) -> str:
@@ -173,7 +153,7 @@ class StravaClient:
     client_id: str
     client_secret: str = field(repr=False)
     access_token: str | None = field(default=None, repr=False)
-    base: str = field(default_factory=base_url)
+    base: str = DEFAULT_BASE
     wait: bool = True
     on_wait: Callable[[str, datetime], None] | None = None
     sleep: Callable[[float], None] = time.sleep
@@ -209,7 +189,7 @@ class StravaClient:
         try:
             response = self.http().post(f"{self.base}/oauth/token", data=form)
         except httpx.HTTPError as exc:
-            raise StravaError(f"cannot reach Strava ({type(exc).__name__})") from None
+            raise StravaError(f"cannot reach Strava ({type(exc).__name__})") from exc
         if response.status_code in (400, 401):
             raise NotAuthorised(f"Strava refused the authorisation: {_message(response)}")
         if response.status_code != 200:
@@ -245,7 +225,7 @@ class StravaClient:
                 f"{self.base}/oauth/deauthorize", data={"access_token": self.access_token}
             )
         except httpx.HTTPError as exc:
-            raise StravaError(f"cannot reach Strava ({type(exc).__name__})") from None
+            raise StravaError(f"cannot reach Strava ({type(exc).__name__})") from exc
         if response.status_code == 401:
             return  # already revoked or expired: nothing left to revoke
         if response.status_code != 200:
@@ -294,7 +274,7 @@ class StravaClient:
                     headers={"Authorization": f"Bearer {self.access_token}"},
                 )
             except httpx.HTTPError as exc:
-                raise StravaError(f"cannot reach Strava ({type(exc).__name__})") from None
+                raise StravaError(f"cannot reach Strava ({type(exc).__name__})") from exc
             self.limits.update(response.headers)
             if response.status_code == 429:
                 which = self.limits.exhausted(margin=0) or "15-minute"
@@ -316,13 +296,13 @@ class StravaClient:
 
 
 __all__ = [
+    "DEFAULT_BASE",
     "NotAuthorised",
     "RateLimited",
     "RateLimits",
     "StravaClient",
     "StravaError",
     "Tokens",
-    "base_url",
     "next_day",
     "next_window",
 ]

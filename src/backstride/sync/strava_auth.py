@@ -2,8 +2,9 @@
 
 The runner uses their own Strava API application (https://www.strava.com/settings/api: client id and
 secret, "Authorization Callback Domain" ``localhost``), as self-hosted Strava tools do; a server can
-also be given one application for all its runners (``BACKSTRIDE_STRAVA_CLIENT_ID`` and
-``BACKSTRIDE_STRAVA_CLIENT_SECRET``).
+also be given one application for all its runners (the settings' ``strava_client_id`` and
+``strava_client_secret``: ``BACKSTRIDE_STRAVA_CLIENT_ID`` and ``BACKSTRIDE_STRAVA_CLIENT_SECRET``).
+Every call to Strava goes to ``base`` (the settings' ``strava_url``; Strava itself by default).
 
 - :func:`connect_loopback` (``backstride strava connect``): listens on ``127.0.0.1`` (a free port, or
   the one given), sends the runner's browser to Strava's authorisation page with a redirect to
@@ -17,7 +18,6 @@ also be given one application for all its runners (``BACKSTRIDE_STRAVA_CLIENT_ID
 
 from __future__ import annotations
 
-import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -28,22 +28,23 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import Engine
 
-from backstride.errors import ValidationError
+from backstride.config import Settings
+from backstride.errors import NotAuthorised, StravaError, ValidationError
 from backstride.store import strava as links
-from backstride.sync.strava_api import NotAuthorised, StravaClient, StravaError
+from backstride.sync.strava_api import DEFAULT_BASE, StravaClient
 
-ENV_CLIENT_ID = "BACKSTRIDE_STRAVA_CLIENT_ID"
-ENV_CLIENT_SECRET = "BACKSTRIDE_STRAVA_CLIENT_SECRET"
 SCOPE = "read,activity:read_all"
 #: Refresh the access token when it expires within this long (Strava hands out 6-hour tokens).
 REFRESH_BEFORE = timedelta(hours=1)
 CALLBACK_PATH = "/strava/callback"
 
 
-def app_credentials(client_id: str | None = None, client_secret: str | None = None) -> tuple[str, str] | None:
-    """The API application: what was given, else the server's (environment), else None."""
-    cid = client_id or os.environ.get(ENV_CLIENT_ID)
-    secret = client_secret or os.environ.get(ENV_CLIENT_SECRET)
+def app_credentials(
+    client_id: str | None = None, client_secret: str | None = None, settings: Settings | None = None
+) -> tuple[str, str] | None:
+    """The API application: what was given, else the server's (``settings``), else None."""
+    cid = client_id or (settings.strava_client_id if settings is not None else None)
+    secret = client_secret or (settings.strava_client_secret if settings is not None else None)
     if not cid or not secret:
         return None
     cid = cid.strip()
@@ -65,12 +66,20 @@ def _check_scope(scope: str | None) -> None:
         )
 
 
-def begin(engine: Engine, account_id: int, client_id: str, client_secret: str, redirect_uri: str) -> str:
+def begin(
+    engine: Engine,
+    account_id: int,
+    client_id: str,
+    client_secret: str,
+    redirect_uri: str,
+    *,
+    base: str = DEFAULT_BASE,
+) -> str:
     """Start an authorisation; returns the URL of Strava's authorisation page to send the runner to."""
     state = secrets.token_urlsafe(24)
     with engine.begin() as conn:
         links.start_authorisation(conn, account_id, client_id, client_secret, state, redirect_uri)
-    return StravaClient(client_id, client_secret).authorize_url(redirect_uri, state, SCOPE)
+    return StravaClient(client_id, client_secret, base=base).authorize_url(redirect_uri, state, SCOPE)
 
 
 def finish(
@@ -78,6 +87,8 @@ def finish(
     account_id: int,
     params: dict[str, str],
     transport: Any = None,
+    *,
+    base: str = DEFAULT_BASE,
 ) -> links.StravaLink:
     """Complete an authorisation from the redirect's query (``state``, ``code``, ``scope`` or ``error``)."""
     state = params.get("state", "")
@@ -93,7 +104,7 @@ def finish(
     code = params.get("code")
     if not code:
         raise ValidationError("Strava's answer carries no authorisation code")
-    client = StravaClient(pending.client_id, pending.client_secret, transport=transport)
+    client = StravaClient(pending.client_id, pending.client_secret, base=base, transport=transport)
     try:
         tokens = client.exchange_code(code)
     finally:
@@ -154,6 +165,7 @@ def connect_loopback(
     open_url: Callable[[str], Any] | None = None,
     show_url: Callable[[str], None] | None = None,
     timeout_s: float = 300.0,
+    base: str = DEFAULT_BASE,
 ) -> links.StravaLink:
     """The whole flow from a terminal (see the module's docstring); blocks until Strava redirects back."""
     handler: Any = type("Callback", (_Callback,), {"result": None, "done": threading.Event()})
@@ -162,12 +174,12 @@ def connect_loopback(
     except OSError as exc:
         raise ValidationError(
             f"cannot listen on 127.0.0.1:{port} for Strava's redirect ({exc.strerror})"
-        ) from None
+        ) from exc
     redirect_uri = f"http://127.0.0.1:{server.server_address[1]}{CALLBACK_PATH}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     try:
-        url = begin(engine, account_id, client_id, client_secret, redirect_uri)
+        url = begin(engine, account_id, client_id, client_secret, redirect_uri, base=base)
         if show_url is not None:
             show_url(url)
         if open_url is not None:
@@ -180,7 +192,7 @@ def connect_loopback(
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-    return finish(engine, account_id, handler.result or {})
+    return finish(engine, account_id, handler.result or {}, base=base)
 
 
 def client_for(engine: Engine, account_id: int, **options: Any) -> StravaClient:
@@ -201,11 +213,11 @@ def refresh(engine: Engine, client: StravaClient, link: links.StravaLink) -> Non
     assert link.refresh_token is not None
     try:
         tokens = client.refresh(link.refresh_token)
-    except NotAuthorised:
+    except NotAuthorised as exc:
         raise ValidationError(
             "Strava no longer accepts backstride's authorisation (revoked on strava.com?): run "
             "'backstride strava connect' again"
-        ) from None
+        ) from exc
     with engine.begin() as conn:
         links.save_tokens(conn, link.account_id, tokens.access_token, tokens.refresh_token, tokens.expires_at)
     link.access_token, link.refresh_token, link.expires_at = (
@@ -222,7 +234,7 @@ def disconnect(engine: Engine, account_id: int, **options: Any) -> bool:
         link = links.get_link(conn, account_id)
     if link is None:
         return False
-    problem: StravaError | None = None
+    problem: StravaError | ValidationError | None = None
     if link.connected:
         client = StravaClient(link.client_id, link.client_secret, access_token=link.access_token, **options)
         try:
@@ -230,7 +242,7 @@ def disconnect(engine: Engine, account_id: int, **options: Any) -> bool:
                 refresh(engine, client, link)
             client.deauthorize()
         except (StravaError, ValidationError) as exc:
-            problem = exc if isinstance(exc, StravaError) else StravaError(str(exc))
+            problem = exc
         finally:
             client.close()
     with engine.begin() as conn:
@@ -239,13 +251,11 @@ def disconnect(engine: Engine, account_id: int, **options: Any) -> bool:
         raise StravaError(
             f"the tokens are deleted here, but Strava could not be told ({problem}); remove backstride at "
             "https://www.strava.com/settings/apps"
-        )
+        ) from problem
     return True
 
 
 __all__ = [
-    "ENV_CLIENT_ID",
-    "ENV_CLIENT_SECRET",
     "app_credentials",
     "begin",
     "client_for",

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from backstride.lru import LRU
+
+logger = logging.getLogger(__name__)
 
 
 def finite(value: float | None) -> float | None:
@@ -51,6 +54,7 @@ def analysis_view(
     engine: Engine, user_id: int, overviews: LRU[dict[str, Any]], unit: str, target_m: float | None = None
 ) -> AnalysisView:
     """Findings are computed afresh on each call (they read every log table); the overview is cached."""
+    from backstride.analysis.findings import analyze_user
     from backstride.analysis.overview import cached_overview
     from backstride.errors import BackstrideError
 
@@ -58,10 +62,7 @@ def analysis_view(
         overview = cached_overview(conn, user_id, overviews)
     target = DEFAULT_TARGETS.get(unit, DEFAULT_TARGETS["km"]) if target_m is None else target_m
     try:
-        from backstride.analysis.findings import analyze_user
-    except ImportError:
-        return AnalysisView(None, overview, "the analysis package is not installed")
-    try:
         return AnalysisView(analyze_user(engine, user_id, target), overview)
     except BackstrideError as exc:
+        logger.info("no findings for runner %s: %s", user_id, exc, exc_info=exc)
         return AnalysisView(None, overview, str(exc))

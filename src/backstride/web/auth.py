@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from backstride.errors import NotFoundError
+from backstride.errors import NotFoundError, TooManyAttempts
 from backstride.store import accounts
 from backstride.web.csrf import check_csrf
 from backstride.web.state import State, WebState
@@ -72,7 +72,7 @@ def login(
     try:
         with state.engine.begin() as conn:
             account_id = accounts.authenticate(conn, username, password, client)
-    except accounts.TooManyAttempts as exc:
+    except TooManyAttempts as exc:
         page = _anonymous_page(request, "login.html", {"next": _safe_next(next), "error": str(exc)}, 429)
         page.headers["Retry-After"] = str(exc.retry_after)
         return page

@@ -16,20 +16,19 @@ from pathlib import Path
 from fastapi import Request
 
 from backstride.config import Settings
+from backstride.errors import Forbidden
 from backstride.web.state import web_state
-from backstride.web.viewer import Forbidden
 
 NONCE_COOKIE = "bs_nonce"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-ENV_SECRET = "BACKSTRIDE_WEB_SECRET"
 
 
 def load_secret(settings: Settings) -> bytes:
-    """The app secret: ``BACKSTRIDE_WEB_SECRET``, else a file in the data folder (made once, 0600)."""
-    env = os.environ.get(ENV_SECRET)
-    if env:
-        return env.encode("utf-8")
+    """The app secret: the settings' ``web_secret`` (``BACKSTRIDE_WEB_SECRET``), else a file in the
+    data folder (made once, 0600)."""
+    if settings.web_secret:
+        return settings.web_secret.encode("utf-8")
     path = Path(settings.data_dir) / "web-secret"
     if path.is_file():
         return path.read_bytes().strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from urllib.parse import quote
 
@@ -11,10 +12,18 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from backstride.errors import BackstrideError, BadFileError, NotFoundError
-from backstride.store.accounts import TooManyAttempts
+from backstride.errors import (
+    BackstrideError,
+    BadFileError,
+    Forbidden,
+    LoginRequired,
+    NotFoundError,
+    TooManyAttempts,
+)
 from backstride.web.templating import render
-from backstride.web.viewer import Forbidden, LoginRequired, viewer
+from backstride.web.viewer import viewer
+
+logger = logging.getLogger(__name__)
 
 
 def status_of(exc: BackstrideError) -> int:
@@ -57,6 +66,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(BackstrideError)
     async def backstride_error(request: Request, exc: BackstrideError) -> Response:
         status = status_of(exc)
+        logger.debug("%s %s: %s %s", request.method, request.url.path, status, exc, exc_info=exc)
         if isinstance(exc, LoginRequired) and not is_api(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)

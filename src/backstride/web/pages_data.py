@@ -61,7 +61,13 @@ def report_download(who: Who, state: State) -> Response:
     from backstride.report import render_report
 
     unit = units_for(state, who)
-    html = render_report(state.engine, who.user_id, unit=unit, target_m=DEFAULT_TARGETS[unit])
+    html = render_report(
+        state.engine,
+        who.user_id,
+        unit=unit,
+        target_m=DEFAULT_TARGETS[unit],
+        pool_dir=state.settings.pool_dir,
+    )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     return HTMLResponse(
         html, headers={"Content-Disposition": f'attachment; filename="backstride-report-{stamp}.html"'}

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -19,13 +20,14 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from backstride.errors import ValidationError
+from backstride.errors import BackstrideError, ValidationError
 from backstride.web.csrf import check_csrf
 from backstride.web.request_models import no_nul_text, optional_day
 from backstride.web.state import State, run_slow
 from backstride.web.templating import page_basics, render
 from backstride.web.viewer import Writer
 
+logger = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
 
@@ -76,8 +78,8 @@ def read_design(
     if seed is not None and seed.strip():
         try:
             chosen_seed = int(seed)
-        except ValueError:
-            raise ValidationError(f"seed: a whole number, not {seed!r}") from None
+        except ValueError as exc:
+            raise ValidationError(f"seed: a whole number, not {seed!r}") from exc
     return Design(
         " ".join(no_nul_text(title).split()),
         no_nul_text(remedy).strip(),
@@ -92,22 +94,20 @@ def read_design(
 
 def _remedy_choices() -> list[tuple[str, str]]:
     """(id, name) of the knowledge base's remedies that can be tested in periods."""
-    try:
-        from backstride.plan.knowledge import knowledge_base
+    from backstride.plan.knowledge import knowledge_base
 
-        remedies = knowledge_base().remedies.remedies
-    except Exception:  # the knowledge base is another part: without it the runner names their own
-        return []
+    remedies = knowledge_base().remedies.remedies
     return [(r.id, r.name) for r in remedies if r.experiment.testable]
 
 
 def _suggested_remedy(conn: Connection, user_id: int) -> str:
     """The remedy the plan suggests testing first, if it can say."""
-    try:
-        from backstride.plan.from_analysis import plan_for_user
+    from backstride.plan.from_analysis import plan_for_user
 
+    try:
         found = plan_for_user(conn, user_id).as_dict().get("experiment") or {}
-    except Exception:  # no plan (too little data, a red flag open): the runner chooses
+    except BackstrideError as exc:  # no plan to suggest from: the runner chooses
+        logger.info("no remedy to suggest for runner %s: %s", user_id, exc, exc_info=exc)
         return ""
     return str(found.get("remedy") or "")
 

@@ -37,8 +37,8 @@ def _local_time(value: str | None) -> datetime | None:
         return None
     try:
         return datetime.fromisoformat(no_nul_text(value).strip()).replace(tzinfo=None)
-    except ValueError:
-        raise ValidationError(f"not a date and time: {value!r}") from None
+    except ValueError as exc:
+        raise ValidationError(f"not a date and time: {value!r}") from exc
 
 
 def _saved(what: str) -> Response:
@@ -172,8 +172,8 @@ async def save_checkin(request: Request, who: Writer, state: State) -> Response:
         raw = form.get(key)
         try:
             return int(str(raw))
-        except ValueError:
-            raise ValidationError(f"{key}: give a number from 0 to 10") from None
+        except ValueError as exc:
+            raise ValidationError(f"{key}: give a number from 0 to 10") from exc
 
     questions = red_flag_questions()
     answers: dict[str, bool] | None = None

@@ -2,13 +2,15 @@
 
 - ``GET /plan``: :func:`backstride.plan.from_analysis.plan_for_user` with every item's reason;
   ``POST /plan/goal`` stores the goal through :func:`backstride.plan.profile.set_goal`.
-- ``GET /pool``: :func:`backstride.pool.report.report_for` of :func:`backstride.pool.store.default_pool_dir`.
+- ``GET /pool``: :func:`backstride.pool.report.report_for` of the settings' pool folder
+  (:attr:`backstride.config.Settings.pool_dir`).
 
 Distances are metres throughout and shown in the runner's unit by the templates.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +25,7 @@ from backstride.web.state import State, WebState
 from backstride.web.templating import page_basics, render
 from backstride.web.viewer import Who, Writer, units_for
 
+logger = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
 #: Reports of one pool folder kept per app (keyed by the folder's parquet files), at most this many.
@@ -45,6 +48,7 @@ def plan_page(request: Request, who: Who, state: State, saved: str | None = None
             plan: dict[str, Any] | None = plan_for_user(conn, who.user_id, unit=unit).as_dict()
             reason = None
         except BackstrideError as exc:
+            logger.info("no plan for runner %s: %s", who.user_id, exc, exc_info=exc)
             plan, reason = None, str(exc)
     names = {} if plan is None else {i["remedy"]: i["name"] for i in plan["items"]}
     return render(
@@ -119,13 +123,12 @@ def pool_view(state: WebState, pool_dir: Path) -> dict[str, Any] | None:
 @router.get("/pool")
 def pool_page(request: Request, who: Who, state: State) -> Response:
     from backstride.pool.lifetable import MIN_RUNNERS
-    from backstride.pool.store import default_pool_dir
-
-    pool_dir = default_pool_dir()
+    pool_dir = state.settings.pool_dir
     try:
         report = pool_view(state, pool_dir)
         reason = None
-    except (BackstrideError, ImportError, OSError) as exc:
+    except (BackstrideError, OSError) as exc:
+        logger.warning("the pool at %s could not be read", pool_dir, exc_info=exc)
         report, reason = None, str(exc)
     groups: dict[str, list[dict[str, Any]]] = {}
     for group in [] if report is None else report["groups"]:

@@ -294,8 +294,8 @@ def save_context(
 
     try:
         sleep = float(sleep_h) if sleep_h and sleep_h.strip() else None
-    except ValueError:
-        raise ValidationError(f"sleep: not a number of hours: {sleep_h!r}") from None
+    except ValueError as exc:
+        raise ValidationError(f"sleep: not a number of hours: {sleep_h!r}") from exc
     flags = {"yes": True, "no": False}
     with state.engine.begin() as conn:
         set_context(

@@ -3,12 +3,14 @@
 Each route works on the signed-in runner's own link only (``Writer``: a clinician viewing a runner can
 neither connect nor sync for them). The authorisation goes to Strava and comes back to
 ``/settings/strava/callback`` with a ``state`` tied to the account that started it. The API
-application is the server's (``BACKSTRIDE_STRAVA_CLIENT_ID`` / ``_SECRET``) when set, else the one the
-runner types in; the secret and the tokens are never shown back.
+application is the server's (the settings' ``strava_client_id`` / ``strava_client_secret``) when set,
+else the one the runner types in; the secret and the tokens are never shown back. Strava is reached at
+the settings' ``strava_url``.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,6 +23,7 @@ from backstride.web.state import State, run_slow
 from backstride.web.templating import render
 from backstride.web.viewer import Writer
 
+logger = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
 
@@ -31,8 +34,9 @@ def _view(state: Any, user_id: int) -> dict[str, Any]:
     with state.engine.connect() as conn:
         link = get_link(conn, user_id)
     try:
-        server_app = app_credentials() is not None
-    except ValidationError:
+        server_app = app_credentials(settings=state.settings) is not None
+    except ValidationError as exc:
+        logger.warning("the server's Strava application is not usable: %s", exc, exc_info=exc)
         server_app = False
     return {"link": link if link is not None and link.connected else None, "server_app": server_app}
 
@@ -63,11 +67,11 @@ def strava_connect(
     """Send the runner to Strava's authorisation page."""
     from backstride.sync.strava_auth import app_credentials, begin
 
-    credentials = app_credentials(client_id or None, client_secret or None)
+    credentials = app_credentials(client_id or None, client_secret or None, state.settings)
     if credentials is None:
         raise ValidationError("give your Strava API application's client id and secret")
     redirect_uri = str(request.url_for("strava_callback"))
-    url = begin(state.engine, who.user_id, *credentials, redirect_uri)
+    url = begin(state.engine, who.user_id, *credentials, redirect_uri, base=state.settings.strava_url)
     return RedirectResponse(url, status_code=303)
 
 
@@ -77,7 +81,7 @@ def strava_callback(request: Request, who: Writer, state: State) -> Response:
     from backstride.sync.strava_auth import finish
 
     params = {k: v[:500] for k, v in request.query_params.items() if k in ("state", "code", "scope", "error")}
-    finish(state.engine, who.user_id, params)
+    finish(state.engine, who.user_id, params, base=state.settings.strava_url)
     return RedirectResponse("/settings/strava?connected=1", status_code=303)
 
 
@@ -85,7 +89,9 @@ def _sync(state: Any, user_id: int) -> dict[str, Any]:
     from backstride.log.pain import onset_from_first_lap_hook
     from backstride.sync.strava import sync
 
-    result = sync(state.engine, user_id, wait=False, on_saved=onset_from_first_lap_hook)
+    result = sync(
+        state.engine, user_id, wait=False, on_saved=onset_from_first_lap_hook, base=state.settings.strava_url
+    )
     state.cache.clear()
     state.overviews.clear()
     return result.as_dict()
@@ -105,5 +111,5 @@ async def strava_sync(request: Request, who: Writer, state: State) -> Response:
 def strava_disconnect(who: Writer, state: State) -> Response:
     from backstride.sync.strava_auth import disconnect
 
-    disconnect(state.engine, who.user_id)
+    disconnect(state.engine, who.user_id, base=state.settings.strava_url)
     return RedirectResponse("/settings/strava", status_code=303)

@@ -167,8 +167,8 @@ def read_form(
     if severity is not None and severity.strip():
         try:
             level = int(severity.strip())
-        except ValueError:
-            raise ValidationError(f"How bad: a number from 0 to 10, not {severity!r}") from None
+        except ValueError as exc:
+            raise ValidationError(f"How bad: a number from 0 to 10, not {severity!r}") from exc
         if not 0 <= level <= 10:
             raise ValidationError(f"How bad: a number from 0 to 10, not {level}")
     for where in locations or ():

@@ -84,8 +84,8 @@ def optional_day(text: str | None, what: str) -> date | None:
         return None
     try:
         return date.fromisoformat(no_nul_text(text).strip())
-    except ValueError:
-        raise ValidationError(f"{what}: not a date: {text!r} (use 2025-03-01)") from None
+    except ValueError as exc:
+        raise ValidationError(f"{what}: not a date: {text!r} (use 2025-03-01)") from exc
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -6,10 +6,14 @@
   and step around the login throttle, which counts per address.
 - Host names: ``--allowed-hosts`` (comma-separated, ``*`` for any); by default the loopback names,
   so a server reached under another name must be told that name.
+- The log: what backstride records (a file of an upload that could not be read, with its cause) goes
+  through uvicorn's own logging, beside its errors: warnings by default, everything with ``--verbose``
+  (:func:`log_config`).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from backstride.errors import ValidationError
@@ -44,3 +48,23 @@ def uvicorn_options(forwarded_allow_ips: str | None) -> dict[str, Any]:
     if not proxies:
         return {"proxy_headers": False, "forwarded_allow_ips": ""}
     return {"proxy_headers": True, "forwarded_allow_ips": ",".join(proxies)}
+
+
+def log_config(verbose: bool) -> dict[str, Any]:
+    """uvicorn's logging configuration with backstride's loggers added on uvicorn's ``default`` handler
+    (stderr, uvicorn's format): warnings and errors, or every record with ``verbose``. Given to
+    ``uvicorn.run``/``uvicorn.Config`` as ``log_config``; each worker process applies it too."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["backstride"] = {
+        "handlers": ["default"],
+        "level": "DEBUG" if verbose else "WARNING",
+        "propagate": False,
+    }
+    return config
+
+
+def log_level(verbose: bool) -> str:
+    """uvicorn's own level: its errors, or with ``verbose`` also each request."""
+    return "info" if verbose else "warning"

@@ -94,10 +94,8 @@ class PageBasics:
 def red_flag_banner(engine: Engine, user_id: int, conn: Connection | None = None) -> dict[str, str] | None:
     """``{"urgency", "text"}`` of the open red flag that matters most, or ``None`` (read on ``conn``
     when given, else on a connection of its own)."""
-    try:
-        from backstride.plan.screens import banner, open_flags
-    except ImportError:
-        return None
+    from backstride.plan.screens import banner, open_flags
+
     if conn is not None:
         result = open_flags(conn, user_id)
     else:

@@ -14,21 +14,13 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
-from backstride.errors import BackstrideError
+from backstride.errors import Forbidden, LoginRequired
 from backstride.store import accounts
 from backstride.store.prefs import get_pref, get_prefs
 from backstride.store.schema import LOCAL_USER_ID
 from backstride.web.state import State, WebState
 
 SESSION_COOKIE = "bs_session"
-
-
-class LoginRequired(BackstrideError):
-    """No live session (multi-user mode): pages redirect to the login, the API answers 401."""
-
-
-class Forbidden(BackstrideError):
-    """The request may not do this (a read-only viewer writing, a failed CSRF or origin check)."""
 
 
 @dataclass(frozen=True)

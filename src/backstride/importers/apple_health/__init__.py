@@ -85,10 +85,10 @@ class HealthExport:
             try:
                 with zipfile.ZipFile(self.path) as archive, archive.open(member) as handle:
                     data = handle.read(MAX_ROUTE_BYTES + 1)
-            except KeyError:
+            except KeyError as exc:
                 raise BadFileError(
                     label, "route file named in export.xml is missing from the archive"
-                ) from None
+                ) from exc
             except (OSError, zipfile.BadZipFile, RuntimeError) as exc:
                 raise BadFileError(label, f"route file cannot be read ({exc})") from exc
         if len(data) > MAX_ROUTE_BYTES:

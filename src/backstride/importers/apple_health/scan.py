@@ -46,8 +46,8 @@ def parse_date(text: str) -> tuple[float, int]:
             moment = datetime.fromisoformat(text[:19] + text[20:])
         else:
             moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"not a date: {text!r}") from None
+    except ValueError as exc:
+        raise ValueError(f"not a date: {text!r}") from exc
     offset = moment.utcoffset()
     if offset is None:
         raise ValueError(f"date without a time offset: {text!r}")

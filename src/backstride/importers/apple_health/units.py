@@ -51,8 +51,8 @@ def seconds(value: float, unit: str | None, name: str = "export.xml") -> float:
 def _factor(table: dict[str, float], unit: str, name: str) -> float:
     try:
         return table[unit.strip()]
-    except KeyError:
-        raise BadFileError(name, f"unknown unit {unit!r} (expected one of {', '.join(table)})") from None
+    except KeyError as exc:
+        raise BadFileError(name, f"unknown unit {unit!r} (expected one of {', '.join(table)})") from exc
 
 
 #: Records joined to a workout's streams: HealthKit type -> stream column (``steps`` become cadence).

@@ -11,11 +11,10 @@ The message and field profile comes from garmin-fit-sdk at run time
 
 from __future__ import annotations
 
-from backstride.errors import BadFileError, SkippedFile
-from backstride.importers.fit.activity import FitTimeError, build_activities
+from backstride.errors import BadFileError, FitHeaderError, FitTimeError, FitTooLargeError, SkippedFile
+from backstride.importers.fit.activity import build_activities
 from backstride.importers.fit.decode import FitData, decode
 from backstride.importers.fit.profile import profile
-from backstride.importers.fit.scan import FitHeaderError, FitTooLargeError
 from backstride.importers.model import Activity
 
 #: ``file_id.type`` of an activity file.

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from backstride.errors import FitTimeError
 from backstride.importers.derive import fill_derived
 from backstride.importers.fit.decode import FitData, MessageTable
 from backstride.importers.fit.profile import (
@@ -38,10 +39,6 @@ def lap_trigger_name(fit_name: str | None) -> str:
     if fit_name in _POSITION_TRIGGERS:
         return "position"
     return "unknown"
-
-
-class FitTimeError(ValueError):
-    """A FIT time that no calendar holds (a corrupt ``date_time``)."""
 
 
 def fit_time_to_datetime(value: float) -> datetime:

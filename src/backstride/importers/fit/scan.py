@@ -15,6 +15,7 @@ import struct
 from array import array
 from dataclasses import dataclass, field
 
+from backstride.errors import FitHeaderError, FitTooLargeError
 from backstride.importers.fit.crc import crc16, crc16_small
 
 FILE_HEADER_SIZES = (12, 14)
@@ -22,14 +23,6 @@ FILE_HEADER_SIZES = (12, 14)
 #: is well under a million. More is a corrupt or hostile file, refused before it exhausts memory.
 MAX_MESSAGES = 2_000_000
 _HEADER = struct.Struct("<BBHI4s")
-
-
-class FitHeaderError(ValueError):
-    """The data does not start with a FIT file header."""
-
-
-class FitTooLargeError(ValueError):
-    """The file holds more messages than any recording could (see :data:`MAX_MESSAGES`)."""
 
 
 @dataclass
