@@ -84,8 +84,8 @@ def _records_or_raises(handler: ast.ExceptHandler) -> bool:
 #: Broad handlers that record the failure for another place to log, by module and function.
 RECORDED_ELSEWHERE = {
     # In a worker process: the error with its causes travels back as text (Decoded.detail) and the
-    # importing process logs it (importing._record, log_failure).
-    ("importing.py", "_read"),
+    # importing process logs it (ingest.files._record, ingest.saving.log_failure).
+    ("ingest/files.py", "_read"),
 }
 
 
