@@ -49,6 +49,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = f"skipped in CI, where every test must run: {reason}"
 
 
+#: Set on a test whose ``xdist_group`` the worker ignored (see :func:`pytest_collection_modifyitems`).
+_GROUP_LOST = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``make test`` runs ``-n 2 --dist loadgroup``: the tests of one ``xdist_group`` share a worker (one
+    Spark session, one costly module fixture). When the grouping silently stops working, as with pytest
+    9.2 and pytest-xdist 3.8 (pytest-dev/pytest-xdist#1386), the grouped tests fail and say why."""
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            item.stash[_GROUP_LOST] = (
+                "--dist loadgroup ignored this test's xdist_group (pytest-dev/pytest-xdist#1386): "
+                "install the pytest that the test extra pins"
+            )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _GROUP_LOST in item.stash:
+        pytest.fail(item.stash[_GROUP_LOST], pytrace=False)
+
+
 def fixtures_dir() -> Path:
     """``../shared/fixtures``; tests that need it skip (outside CI) when it is absent."""
     if not SHARED_FIXTURES.is_dir():
