@@ -25,7 +25,7 @@ demo: $(STAMP)
 test: $(TEST_STAMP) lint typecheck pytest
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 typecheck: $(TEST_STAMP)

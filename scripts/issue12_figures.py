@@ -29,7 +29,9 @@ MILES_3 = 3 * 1609.344
 def old_code(base: str) -> Path:
     """The ``src`` of ``base`` in a temporary folder."""
     out = Path(tempfile.mkdtemp(prefix="bs-base-"))
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", base, "src"], check=True, capture_output=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", base, "src"], check=True, capture_output=True
+    )
     subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
     return out / "src"
 
@@ -134,7 +136,10 @@ def unknown(src: Path, n: int) -> None:
     )
     now = [analyze_factors(r, [weeks]).univariable[0].p_value for r in runs]
     rate = lambda ps: np.mean([p < 0.05 for p in ps if p is not None])  # noqa: E731
-    print(f"  'weeks of training' rejects at p<0.05: before (midpoints) {rate(old):.1%}, after (MI) {rate(now):.1%}")
+    print(
+        f"  'weeks of training' rejects at p<0.05: before (midpoints) {rate(old):.1%}, "
+        f"after (MI) {rate(now):.1%}"
+    )
 
 
 def logging(src: Path, n: int) -> None:
@@ -142,7 +147,9 @@ def logging(src: Path, n: int) -> None:
     from backstride.simulate.field import FieldScenario, after_prompt, analysis_frame, simulate_field
 
     print("== Fault 3: selective logging (field generator, stationary runners)")
-    sc = FieldScenario(stationary=True, press=(1.0, 1.0), confirm=(0.0, 0.0), stray_press=0.0, answer=(1.0, 1.0))
+    sc = FieldScenario(
+        stationary=True, press=(1.0, 1.0), confirm=(0.0, 0.0), stray_press=0.0, answer=(1.0, 1.0)
+    )
     field = simulate_field(sc, n, seed=12)
     rows = []
     for r, g in field.runs.groupby("runner"):
@@ -161,7 +168,8 @@ def logging(src: Path, n: int) -> None:
         drafts = g.assign(report=np.where(g["event"], "draft", np.where(drop, "missing", "none")))
         now = pain_free_distance(analysis_frame(after_prompt(drafts)), target_m=MILES_3, n_boot=20)
         res["after the prompts"] = (now.median_m, now.p_target.value if now.p_target else None)
-        res["truth"] = (field.true_median_m(int(r)), float(field.true_survival(int(r), np.array([MILES_3]))[0]))
+        truth_p = float(field.true_survival(int(r), np.array([MILES_3]))[0])
+        res["truth"] = (field.true_median_m(int(r)), truth_p)
         rows.append(res)
     for name in ("truth", "all logged", "20% of pain-free logged", "after the prompts"):
         med = np.nanmedian([x[name][0] if x[name][0] is not None else np.nan for x in rows])
@@ -203,7 +211,11 @@ def trend(src: Path) -> None:
 
     print("== Fault 5: the trend when most recent runs are pain-free")
     sc = FieldScenario(
-        weeks=40, log_hr={"weeks": -0.15}, scale_median_m=4000.0, logged_pain_free=(1.0, 1.0), answer=(1.0, 1.0)
+        weeks=40,
+        log_hr={"weeks": -0.15},
+        scale_median_m=4000.0,
+        logged_pain_free=(1.0, 1.0),
+        answer=(1.0, 1.0),
     )
     runs = frames(sc, 1, seed=5)[0]
     old = run_old(
@@ -216,8 +228,10 @@ def trend(src: Path) -> None:
         runs,
     )
     now = period_trend(runs, target_m=MILES_3)
-    print(f"  before: {old[0]}  ({old[2]} of {old[1]} windows without a median: dropped from the chart)")  # type: ignore[index]
-    print(f"  after: {now.sentence}  ({sum(w.beyond for w in now.windows)} of {len(now.windows)} windows drawn 'beyond')")
+    dropped = f"{old[2]} of {old[1]} windows without a median: dropped from the chart"  # type: ignore[index]
+    print(f"  before: {old[0]}  ({dropped})")
+    beyond = sum(w.beyond for w in now.windows)
+    print(f"  after: {now.sentence}  ({beyond} of {len(now.windows)} windows drawn 'beyond')")
 
 
 def terrain(src: Path, n: int) -> None:
@@ -261,7 +275,10 @@ def terrain(src: Path, n: int) -> None:
         w = 1 / se**2
         pooled = (w * e[:, 0]).sum() / w.sum()
         cover = np.mean((e[:, 1] <= 3) & (e[:, 2] >= 3))
-        print(f"  {name}: pooled rate ratio {math.exp(pooled):.2f} (truth 3), CIs cover 3 in {cover:.0%} of {len(e)}")
+        print(
+            f"  {name}: pooled rate ratio {math.exp(pooled):.2f} (truth 3), "
+            f"CIs cover 3 in {cover:.0%} of {len(e)}"
+        )
 
 
 def size(n: int) -> None:
@@ -276,9 +293,12 @@ def size(n: int) -> None:
     primary = [f for f in MODEL_FACTORS if f.name in RUN_COVARIATES]
     sc = validation_scenario(null=True)
     res = collect((simulate_runner(sc, 10_000 + s).analysis_runs() for s in range(n)), primary)
-    for name, runs in (("primary simulator", res), ("field generator", collect(frames(NULL, n, 1234), list(MODEL_FACTORS)))):
+    field_res = collect(frames(NULL, n, 1234), list(MODEL_FACTORS))
+    for name, runs in (("primary simulator", res), ("field generator", field_res)):
         adj = runs.holm_adjusted()
-        cells = ", ".join(f"{k} {r}/{m} = {rate:.1%} (Holm p {adj[k]:.2f})" for k, (r, m, rate) in runs.table().items())
+        cells = ", ".join(
+            f"{k} {r}/{m} = {rate:.1%} (Holm p {adj[k]:.2f})" for k, (r, m, rate) in runs.table().items()
+        )
         print(f"  {name}: {cells}; any factor flagged by BH in {runs.flagged_runners / runs.runners:.1%}")
 
 
@@ -298,7 +318,8 @@ def coverage(n: int) -> None:
             if f.status == "ok":
                 true = sc.truth.hazard_ratio(f.name, f.per)
                 cov.setdefault(f.name, []).append(f.ci_low <= true <= f.ci_high)
-    print("  hazard ratios, primary: " + ", ".join(f"{k} {np.mean(v):.1%} of {len(v)}" for k, v in cov.items()))
+    covered = ", ".join(f"{k} {np.mean(v):.1%} of {len(v)}" for k, v in cov.items())
+    print("  hazard ratios, primary: " + covered)
     st = stationary_scenario()
     med = []
     for seed in range(n):
@@ -336,7 +357,9 @@ def main() -> None:
     parser.add_argument("--runners", type=int, default=200)
     parser.add_argument("--only", nargs="*", default=[])
     args = parser.parse_args()
-    want = set(args.only) or {"spike", "unknown", "logging", "ties", "trend", "terrain", "size", "coverage", "experiments"}
+    want = set(args.only) or {
+        "spike", "unknown", "logging", "ties", "trend", "terrain", "size", "coverage", "experiments"
+    }
     src = old_code(args.base)
     n = args.runners
     if "spike" in want:

@@ -1,8 +1,11 @@
 """Shared fixtures: one temporary database per test, on SQLite and (where available) PostgreSQL.
 
 PostgreSQL: set ``BACKSTRIDE_TEST_PG`` to a server URL (``.ci/run`` does); each test gets a database
-of its own, dropped afterwards. Without it the PostgreSQL cases skip with a reason, except in CI
-(``CI=true``), where they fail: CI must run them.
+of its own, dropped afterwards. Without it the PostgreSQL cases skip with a reason.
+
+In CI (``CI=true``) nothing skips: a test that would skip (no PostgreSQL, no ``../shared/fixtures``, an
+empty fixture folder, no Chromium or Java, any ``pytest.skip``) fails instead, so a missing piece of
+the set-up cannot hide a regression (:func:`pytest_runtest_makereport`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -22,19 +26,68 @@ SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 PG_ENV = "BACKSTRIDE_TEST_PG"
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def missing(reason: str) -> NoReturn:
+    """Skip the test for ``reason`` (a missing piece of the set-up); in CI fail instead."""
+    if in_ci():
+        pytest.fail(f"CI must run this test: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """In CI a skip is a failure, whatever raised it (``pytest.skip``, a ``skipif`` mark, an empty
+    parameter set): every test must run there."""
+    outcome = yield
+    report = outcome.get_result()
+    if in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every test must run: {reason}"
+
+
+#: Set on a test whose ``xdist_group`` the worker ignored (see :func:`pytest_collection_modifyitems`).
+_GROUP_LOST = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``make test`` runs ``-n 2 --dist loadgroup``: the tests of one ``xdist_group`` share a worker (one
+    Spark session, one costly module fixture). When the grouping silently stops working, as with pytest
+    9.2 and pytest-xdist 3.8 (pytest-dev/pytest-xdist#1386), the grouped tests fail and say why."""
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            item.stash[_GROUP_LOST] = (
+                "--dist loadgroup ignored this test's xdist_group (pytest-dev/pytest-xdist#1386): "
+                "install the pytest that the test extra pins"
+            )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _GROUP_LOST in item.stash:
+        pytest.fail(item.stash[_GROUP_LOST], pytrace=False)
+
+
 def fixtures_dir() -> Path:
     """``../shared/fixtures``; tests that need it skip (outside CI) when it is absent."""
     if not SHARED_FIXTURES.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must have the shared fixtures at {SHARED_FIXTURES}")
-        pytest.skip(f"../shared/fixtures is absent ({SHARED_FIXTURES})")
+        missing(f"../shared/fixtures is absent ({SHARED_FIXTURES})")
     return SHARED_FIXTURES
 
 
 def fixture_files(sub: str, pattern: str = "*") -> list[Path]:
-    """Files for parametrising at collection time (empty when the folder is absent)."""
+    """Files for parametrising at collection time. Outside CI an absent or empty folder gives an empty
+    list (the tests skip); in CI it stops the collection: the real files must be there."""
     folder = SHARED_FIXTURES / sub
-    return sorted(folder.glob(pattern)) if folder.is_dir() else []
+    files = sorted(folder.glob(pattern)) if folder.is_dir() else []
+    if not files and in_ci():
+        pytest.fail(f"CI must have the shared fixtures: no {pattern} in {folder}", pytrace=False)
+    return files
 
 
 @pytest.fixture(autouse=True)
@@ -51,9 +104,7 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
 def _pg_server() -> str:
     url = os.environ.get(PG_ENV)
     if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must provide PostgreSQL through {PG_ENV}")
-        pytest.skip(f"no PostgreSQL server: set {PG_ENV}=postgresql://user@host:port/db to run these")
+        missing(f"no PostgreSQL server: set {PG_ENV}=postgresql://user@host:port/db to run these")
     return url
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from backstride.analysis.features import MODEL_FACTORS
 from backstride.cli import app
 from backstride.demo import DemoResult, run_demo
 from backstride.errors import ValidationError
@@ -34,9 +35,21 @@ def test_demo_imports_every_file_and_logs_every_report(demo: DemoResult) -> None
 
 def test_demo_writes_report_and_summary(demo: DemoResult) -> None:
     assert demo.report_path is not None and demo.report_path.exists()
-    text = "\n".join(demo.lines)
-    assert "true median" in text and "true HR" in text
-    assert 8 <= len(demo.lines) <= 14
+    f = demo.findings
+    assert f is not None and f.terrain is not None
+    head, pain_free, chance, *rest = demo.lines
+    runs = len(demo.runner.runs)
+    assert head.startswith("Simulated runner (") and head.endswith(f"imported {runs}, failed 0.")
+    assert pain_free.startswith(f"Pain-free distance: true median {demo.runner.true_median_m():,.0f} m; ")
+    assert chance.startswith("Chance of 3 miles pain-free: ")
+    # one line per factor, in the order of the findings, each with the truth beside the estimate
+    titles = {m.name: m.title for m in MODEL_FACTORS}
+    factor_lines, (descent, database, report) = rest[: len(f.factors)], rest[len(f.factors) :]
+    named = [line.split(" (per ")[0].split(":")[0] for line in factor_lines]
+    assert named == [titles[r.name] for r in f.factors]
+    assert all(": true HR " in line for line in factor_lines)
+    assert descent.startswith("Steep descents: true rate ratio ")
+    assert (database, report) == (f"Database: {demo.db_path}", f"Report: {demo.report_path}")
 
 
 def test_analyze_json_on_the_demo_database(demo: DemoResult) -> None:
@@ -117,7 +130,16 @@ def test_demo_command_lists_times_and_points_to_a_command_that_runs(tmp_path: Pa
     assert "The last 8 runs and their pain reports" in text
     table = text[text.index("The last 8 runs") :].splitlines()
     assert table[1].split() == ["date", "distance", "time", "pace", "pain"]
-    assert any("pain-free" in row or "/10" in row or "lap press" in row for row in table[2:10])
+    # eight runs, each in miles with its pain report: pain-free, "-" (none), a severity with an onset
+    # point or lap, or an unconfirmed lap press
+    pain = (
+        r"pain-free|-|(\?|\d{1,2})/10 (at )?[\d.]+(-[\d.]+)? mi"
+        r"|lap press (at )?[\d.]+(-[\d.]+)? mi \(draft\)"
+    )
+    row = rf"\d{{4}}-\d\d-\d\d \d\d:\d\d +\d+\.\d\d mi +[\d:]+ +\d+:\d\d /mi +({pain})"
+    assert [bool(re.fullmatch(row, line.strip())) for line in table[2:10]] == [True] * 8, table[2:10]
+    assert not re.match(r"\d{4}-", table[10].strip())
+    assert any("/10" in line for line in table[2:10])  # the demo runner's pain shows
     assert re.search(r"Done in \d+\.\d s \(the whole command\)", text)
     tried = re.search(r"Try: (.+) --db (\S+) runs", text)
     assert tried, text

@@ -35,15 +35,18 @@ def test_import_runs_show_json(tmp_path: Path) -> None:
         "laps",
     ):
         assert key in run
-    assert run["start"] == "2022-05-29T13:53:35Z" or run["start"].startswith("2022-05-29T")
+    # the file's session: start 2022-05-29 15:53:35 UTC, 3,322.95 m (fitdecode and Strava's CSV agree)
+    assert run["start"] == "2022-05-29T15:53:35Z" and run["utc_offset_s"] == 7200
     assert run["laps"] == 4
-    assert run["distance_m"] > 3000
+    assert run["distance_m"] == 3322.95
     shown = runner.invoke(app, ["--db", db, "show", "last", "--json"])
     assert shown.exit_code == 0, shown.output
     detail = json.loads(shown.stdout)
     assert len(detail["lap_list"]) == 4
-    text = runner.invoke(app, ["--db", db, "--units", "km", "runs"])
-    assert "km" in text.output
+    km = runner.invoke(app, ["--db", db, "--units", "km", "runs"]).output
+    miles = runner.invoke(app, ["--db", db, "--units", "mi", "runs"]).output
+    assert "2022-05-29 17:53" in km and "3.32 km" in km and "7:10 /km" in km and " mi" not in km
+    assert "2.06 mi" in miles and "11:32 /mi" in miles and " km" not in miles
 
 
 def test_import_fails_with_nonzero_exit_after_summary(tmp_path: Path) -> None:

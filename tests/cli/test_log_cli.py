@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -217,12 +216,11 @@ def test_routine_body_shoe_context(db: str, store: Engine) -> None:
     assert "surface" in run(db, "context", "last", "--surface", "sand", code=1)
 
 
-def test_checkin_peg_without_red_flags_module_part(db: str, store: Engine) -> None:
+def test_checkin_peg_asks_for_the_red_flag_answers(db: str, store: Engine) -> None:
     assert "missing --pain" in run(db, "checkin", code=1)
-    if importlib.util.find_spec("backstride.plan.redflags") is not None:
-        assert "missing red-flag answers" in run(
-            db, "checkin", "--pain", "2", "--enjoyment", "2", "--activity", "2", code=1
-        )
+    assert "missing red-flag answers" in run(
+        db, "checkin", "--pain", "2", "--enjoyment", "2", "--activity", "2", code=1
+    )
     out = run(db, "checkin", "--pain", "4", "--enjoyment", "5", "--activity", "6", "--no-red-flags", "--json")
     assert json.loads(out[out.index("{") :])["peg_score"] == 5.0
     assert "pain" in run(
@@ -230,10 +228,6 @@ def test_checkin_peg_without_red_flags_module_part(db: str, store: Engine) -> No
     )
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("backstride.plan.redflags") is None,
-    reason="backstride.plan.redflags is not there yet",
-)
 def test_checkin_red_flag_prints_urgency(db: str, store: Engine) -> None:
     out = run(db, "checkin", "--pain", "7", "--enjoyment", "6", "--activity", "6", "--red-flag", "bladder")
     assert "EMERGENCY" in out

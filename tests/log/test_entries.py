@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -17,9 +16,6 @@ from backstride.log.shoes import add_shoe, list_shoes, retire_shoe, set_run_shoe
 from backstride.store import log_schema as ls
 from backstride.units import KG_PER_LB
 from tests.log.helpers import START, make_run, runs_on_days, save_run
-
-HAS_REDFLAGS = importlib.util.find_spec("backstride.plan.redflags") is not None
-needs_redflags = pytest.mark.skipif(not HAS_REDFLAGS, reason="backstride.plan.redflags is not there yet")
 
 
 def test_routines_starter_and_own(engine: Engine) -> None:
@@ -184,7 +180,6 @@ def test_checkin_validation(engine: Engine, kwargs: dict[str, object]) -> None:
         assert checkins(conn, 1).empty
 
 
-@needs_redflags
 @pytest.mark.parametrize(
     ("yes", "urgency"),
     [
@@ -210,7 +205,6 @@ def test_checkin_red_flag_urgency(engine: Engine, yes: list[str], urgency: str) 
     assert stored is not None and stored.urgency == urgency
 
 
-@needs_redflags
 def test_checkin_red_flags_must_all_be_answered(engine: Engine) -> None:
     with pytest.raises(ValidationError, match="left unanswered"), engine.begin() as conn:
         record_checkin(conn, 1, pain=1, enjoyment=1, activity=1, red_flags={"bladder": False})

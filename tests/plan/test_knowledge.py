@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError as PydanticError
 
 from backstride.plan.knowledge import FINDING_KINDS, build_knowledge_base, knowledge_base, read_data
+from tests.conftest import missing
 
 DOMAIN = Path(__file__).resolve().parents[3] / "shared" / "DOMAIN.md"
 
@@ -119,7 +120,7 @@ ADDED_SOURCES = {"juanrecio2022": "10.3390/biology11071043"}
 def test_sources_come_from_domain_md() -> None:
     """Every source key is one DOMAIN.md names (no invented sources), or an added one with its DOI."""
     if not DOMAIN.is_file():
-        pytest.skip("../shared/DOMAIN.md is absent")
+        missing(f"../shared/DOMAIN.md is absent ({DOMAIN})")
     domain = DOMAIN.read_text(encoding="utf-8").lower()
     sources = knowledge_base().sources
     assert set(sources) == set(DOMAIN_PHRASES) | set(ADDED_SOURCES)

@@ -1,4 +1,4 @@
-"""Plan inputs: analysis factors to findings, spikes from runs, and building the inputs from the store."""
+"""Plan inputs: findings, spikes from runs, and building the inputs from the store."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from backstride.plan.profile import (
     RecentRun,
     build_inputs,
     classify_strength,
-    finding_from_factor,
     get_goal,
     load_findings,
     remedies_for_routines,
@@ -41,18 +40,11 @@ def test_classify_strength(lo: float, hi: float, q: float, expected: str) -> Non
     assert classify_strength(lo, hi, q) == expected
 
 
-def test_finding_from_factor() -> None:
-    f = finding_from_factor("back_load_48h", 2.1, 1.4, 3.2, 0.01)
-    assert f is not None and f.kind == "lifting_lag" and f.strength == "strong"
-    assert "2.10" in f.detail and "association" in f.detail
-    assert finding_from_factor("descent_rate", 0.7, 0.5, 0.9, 0.01) is None  # protective: no finding
-    assert finding_from_factor("avg_cadence", 0.95, 0.91, 0.99, 0.02).kind == "low_step_rate"  # type: ignore[union-attr]
-    assert finding_from_factor("moon_phase", 3.0, 2.0, 4.0, 0.001) is None
-    assert finding_from_factor("max_effort_lower_48h", 1.5, 0.9, 2.4, 0.3).kind == "max_effort_lifting"  # type: ignore[union-attr]
-    unadjusted = finding_from_factor("max_effort_lower_48h", 1.8, 1.1, 2.9, 0.12)
-    assert unadjusted is not None and unadjusted.strength == "weak"
-    with pytest.raises(ValueError):
+def test_unknown_finding_kinds_and_strengths_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown finding kind"):
         Finding("moon_phase", "strong", "x")
+    with pytest.raises(ValueError, match="strong, moderate or weak"):
+        Finding("spike", "certain", "x")  # type: ignore[arg-type]
 
 
 def test_load_findings_spike_and_weekly_jump() -> None:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 
 from backstride.plan import redflags, screens
+from backstride.plan.engine import build_plan
+from backstride.plan.profile import build_inputs
 from backstride.store.schema import users
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def _plan_status(conn: Connection, user: int) -> str:
+    """What the plan engine makes of the stored screens, the way the plan reads them."""
+    return build_plan(build_inputs(conn, user, today=T0.date() + timedelta(days=10))).status
 
 
 def _record(engine: Engine, answers: dict[str, bool], days: int, user: int = 1) -> None:
@@ -21,7 +28,7 @@ def test_no_screen_means_nothing_open(engine: Engine) -> None:
     with engine.connect() as conn:
         assert screens.open_flags(conn, 1) is None
         assert screens.latest_screen(conn, 1) is None
-        assert not screens.plan_withheld(conn, 1)
+        assert _plan_status(conn, 1) == "needs_screen"
     assert screens.banner(None) == ""
 
 
@@ -41,14 +48,14 @@ def test_emergency_stays_open_until_assessed(engine: Engine) -> None:
     with engine.connect() as conn:
         result = screens.open_flags(conn, 1)
         assert result is not None and result.urgency == "emergency"
-        assert screens.plan_withheld(conn, 1)
+        assert _plan_status(conn, 1) == "withheld"
     text = screens.banner(result)
     assert text.startswith("RED FLAG (emergency)") and "bowel" in text and "--assessed" in text
     with engine.begin() as conn:
         assert screens.confirm_assessed(conn, 1) == 1
     with engine.connect() as conn:
         assert screens.open_flags(conn, 1) is None
-        assert not screens.plan_withheld(conn, 1)
+        assert _plan_status(conn, 1) == "ok"
         assert screens.screen_history(conn, 1)[1].assessed_at is not None
 
 
@@ -57,7 +64,7 @@ def test_urgent_is_cleared_by_a_later_clean_screen(engine: Engine) -> None:
     with engine.connect() as conn:
         result = screens.open_flags(conn, 1)
         assert result is not None and result.urgency == "urgent"
-        assert not screens.plan_withheld(conn, 1)
+        assert _plan_status(conn, 1) == "ok"
     assert screens.banner(result).startswith("RED FLAG (urgent)")
     _record(engine, {}, 7)
     with engine.connect() as conn:
@@ -78,8 +85,8 @@ def test_screens_are_scoped_to_their_user(engine: Engine) -> None:
     _record(engine, {"bladder": True}, 0, user=2)
     with engine.connect() as conn:
         assert screens.open_flags(conn, 1) is None
-        assert screens.plan_withheld(conn, 2)
+        assert (_plan_status(conn, 1), _plan_status(conn, 2)) == ("needs_screen", "withheld")
     with engine.begin() as conn:
         assert screens.confirm_assessed(conn, 1) == 0
     with engine.connect() as conn:
-        assert screens.plan_withheld(conn, 2)
+        assert _plan_status(conn, 2) == "withheld"

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from backstride.pool.cohort import CohortSpec, CohortSummary, generate_cohort
+from tests.conftest import missing
 
 
 @pytest.fixture(scope="session")
@@ -57,9 +58,7 @@ def spark() -> Iterator[Any]:
     """A local SparkSession shared by every Spark test of the session."""
     reason = _spark_missing()
     if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the Spark tests: {reason}")
-        pytest.skip(reason)
+        missing(reason)
     from pyspark.sql import SparkSession
 
     session = (

@@ -203,14 +203,6 @@ def test_hksj_equals_statsmodels() -> None:
     assert checked >= 12
 
 
-def test_shrinkage_pulls_a_runner_toward_the_group() -> None:
-    r = MetaResult("x", 50, 50, 0.2, 0.02, (0.16, 0.24), 0.1, (0.05, 0.15), 70.0, (0.0, 0.4))
-    noisy, _ = r.shrink(1.0, 0.5)
-    precise, _ = r.shrink(1.0, 0.01)
-    assert 0.2 < noisy < precise < 1.0
-    assert noisy == pytest.approx(0.2 + 0.01 / (0.01 + 0.25) * 0.8)
-
-
 def test_small_remedies_are_suppressed() -> None:
     few = MetaResult("x", 9, MIN_RUNNERS - 1, 0.2, 0.05, (0.1, 0.3), 0.1, (0.0, 0.3), 9.0, (0.0, 0.4))
     many = MetaResult("y", 12, MIN_RUNNERS, 0.2, 0.05, (0.1, 0.3), 0.1, (0.0, 0.3), 9.0, (0.0, 0.4))

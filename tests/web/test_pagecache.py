@@ -74,10 +74,12 @@ def test_each_browser_gets_its_own_token_from_a_kept_page(browsers: tuple[Web, W
 def test_units_change_renders_the_dashboard_again(browsers: tuple[Web, Web]) -> None:
     web, _ = browsers
     web.upload(lap_run())
-    token = _token(web.get("/").text)
-    assert " mi" in web.get("/").text
+    page = web.get("/").text
+    token = _token(page)
+    assert "2.06 mi" in page and "3.32 km" not in page  # the run of 3,322.95 m
     web.post("/settings", data={"units": "km", "csrf_token": token})
-    assert " km" in web.get("/").text
+    page = web.get("/").text
+    assert "3.32 km" in page and "2.06 mi" not in page
 
 
 def test_a_kept_dashboard_is_never_shown_to_another_runner(server) -> None:  # type: ignore[no-untyped-def]

@@ -174,14 +174,16 @@ def test_routine_and_checkin_forms(local: Web) -> None:
     assert local.form("/log/routine", {"routine": routine.group(1), "minutes": "10"}).status_code == 303
     questions = re.findall(r'name="flag_([a-z0-9_-]+)" value="no"', page)
     answers = {f"flag_{q}": "no" for q in questions}
+    assert questions, "the check-in form asks the red-flag questions"
+    assert 'data-testid="red-flag-banner"' not in local.get("/").text
     ok = local.form("/log/checkin", {"pain": "3", "enjoyment": "2", "activity": "4", **answers})
     assert ok.status_code == 303
-    if questions:
-        missing = local.form("/log/checkin", {"pain": "3", "enjoyment": "2", "activity": "4"})
-        assert missing.status_code == 422
-        flagged = {**answers, f"flag_{questions[0]}": "yes"}
-        local.form("/log/checkin", {"pain": "3", "enjoyment": "2", "activity": "4", **flagged})
-        assert 'data-testid="red-flag-banner"' in local.get("/").text
+    missing = local.form("/log/checkin", {"pain": "3", "enjoyment": "2", "activity": "4"})
+    assert missing.status_code == 422
+    flagged = {**answers, f"flag_{questions[0]}": "yes"}
+    saved = local.form("/log/checkin", {"pain": "3", "enjoyment": "2", "activity": "4", **flagged})
+    assert saved.status_code == 303
+    assert 'data-testid="red-flag-banner"' in local.get("/").text
 
 
 def test_settings_export_and_delete(local: Web, run_id: int) -> None:
@@ -189,7 +191,8 @@ def test_settings_export_and_delete(local: Web, run_id: int) -> None:
     with _conn(local) as conn:
         assert get_pref(conn, LOCAL_USER_ID, "units") == "km"
         assert get_pref(conn, LOCAL_USER_ID, "lap_is_pain") == "true"
-    assert "km" in local.get(f"/runs/{run_id}").text
+    page = local.get(f"/runs/{run_id}").text
+    assert "3.32 km" in page and "2.06 mi" not in page  # the run of 3,322.95 m
     assert local.form("/settings", {"units": "furlongs"}).status_code == 422
     exported = local.form("/settings/export", {})
     assert exported.status_code == 200
