@@ -9,7 +9,6 @@ Formatting for people happens here and nowhere else, following the runner's unit
   ``33 ft`` / ``10 m``), :func:`format_pace` (``8:03 /mi``), :func:`format_speed` (``7.5 mph`` /
   ``12.0 km/h``), :func:`format_duration`, :func:`format_distance_input` (``1.23mi``, for a form field);
 - :func:`format_band` names a category of distances (``10-25km`` -> ``6-16 mi``);
-- :class:`Units` binds them to one unit (``Units("mi").distance(4828)``), for templates;
 - :func:`localize` rewrites the SI quantities in sentences that other parts of the library still
   write in metres (``1,649 m``, ``111 km``, ``10 m of descent``) into the runner's unit.
 """
@@ -212,55 +211,6 @@ def format_speed(metres_per_second: float | None, unit: str) -> str:
 def format_distance_input(metres: float, unit: str) -> str:
     """A distance as a form field holds it, to be parsed back: ``1.23mi``."""
     return f"{distance_in(metres, unit):.2f}{unit}"
-
-
-def format_any_distance(metres: float | None, unit: str, digits: int = 2) -> str:
-    """A distance of any size: short ones (under 0.1 mi) in yards or metres, the rest in mi or km."""
-    if _missing(metres):
-        return "-"
-    assert metres is not None
-    if metres < SHORT_BELOW_M:
-        return format_short_distance(metres, unit)
-    return format_distance(metres, unit, digits)
-
-
-@dataclass(frozen=True)
-class Units:
-    """The formatters bound to one display unit (``mi`` or ``km``)."""
-
-    unit: str
-
-    def distance(self, metres: float | None, digits: int = 2) -> str:
-        return format_distance(metres, self.unit, digits)
-
-    def any_distance(self, metres: float | None, digits: int = 2) -> str:
-        return format_any_distance(metres, self.unit, digits)
-
-    def short(self, metres: float | None) -> str:
-        return format_short_distance(metres, self.unit)
-
-    def elevation(self, metres: float | None) -> str:
-        return format_elevation(metres, self.unit)
-
-    def pace(self, metres: float | None, seconds: float | None) -> str:
-        return format_pace(metres, seconds, self.unit)
-
-    def speed(self, metres_per_second: float | None) -> str:
-        return format_speed(metres_per_second, self.unit)
-
-    def duration(self, seconds: float | None) -> str:
-        return format_duration(seconds)
-
-    def text(self, sentence: str | None) -> str:
-        return localize(sentence, self.unit)
-
-    @property
-    def elevation_unit(self) -> str:
-        return elevation_unit(self.unit)
-
-    @property
-    def short_unit(self) -> str:
-        return short_unit(self.unit)
 
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"

@@ -1,10 +1,6 @@
 """Plan rules on constructed profiles: flags and findings lead to their remedies, ordering by strength
-of evidence, the emergency gate, what was already tried, and the experiment.
-
-Still to come (needs analysis findings wired into the plan): a golden test of the demo runner's
-plan, once ``backstride demo`` builds findings with ``backstride.plan.profile.finding_from_factor`` and
-passes them to ``backstride.plan.profile.build_inputs``. It belongs in ``tests/plan/test_demo_plan.py``.
-"""
+of evidence, the emergency gate, what was already tried, and the experiment. (The demo runner's plan,
+built from the analysis: ``tests/plan/test_demo_plan.py``.)"""
 
 from __future__ import annotations
 

@@ -20,31 +20,6 @@ from lxml import etree
 
 from backstride.errors import BadFileError
 
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-
-
-def parse_xml(data: bytes, name: str, kind: str) -> etree._Element:
-    """The root element of ``data``; a :class:`BadFileError` naming ``kind`` when it is not well-formed."""
-    try:
-        root = etree.fromstring(data, parser=_parser())
-    except etree.XMLSyntaxError as exc:
-        reason = f"{kind} file is not well-formed XML (truncated or corrupt?): {exc}"
-        raise BadFileError(name, reason) from exc
-    if root is None:
-        raise BadFileError(name, f"{kind} file holds no XML element")
-    return root
-
-
 if TYPE_CHECKING:
     from backstride.importers.model import Readable
 

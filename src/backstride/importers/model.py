@@ -39,9 +39,6 @@ STREAM_COLUMNS: dict[str, str] = {
 #: Lap triggers, as the FIT profile names them (TCX ``TriggerMethod`` is mapped onto these).
 LAP_TRIGGERS = ("manual", "distance", "time", "position", "session_end", "fitness_equipment", "unknown")
 
-#: Sports we know by name; anything else is kept as the file states it.
-RUN_SPORTS = ("running",)
-
 
 @dataclass
 class Lap:

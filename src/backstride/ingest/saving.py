@@ -38,6 +38,7 @@ def log_failure(
     else:
         logger.log(level, "%s: %s", name, reason)
 
+
 Status = Literal["imported", "merged", "duplicate", "skipped", "failed"]
 #: ``on_saved(conn, activity_id, activity)``: runs in the activity's own transaction (inside a
 #: savepoint) after it was saved; returns a note on what it added, or ``None``.
@@ -73,10 +74,6 @@ class ImportSummary:
     @property
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == "failed"]
-
-    @property
-    def activity_ids(self) -> list[int]:
-        return sorted({o.activity_id for o in self.outcomes if o.activity_id is not None})
 
     def as_dict(self) -> dict[str, object]:
         return {

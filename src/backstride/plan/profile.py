@@ -1,8 +1,8 @@
 """What the plan engine reads: :class:`PlanInputs`, built from the store where possible.
 
-Findings arrive as plain :class:`Finding` objects so the engine can be tested on constructed profiles;
-:func:`finding_from_factor` turns an analysis factor result (name, hazard ratio, confidence interval,
-q-value) into one. Spikes and weekly jumps are found directly from the runs (:func:`load_findings`).
+Findings arrive as plain :class:`Finding` objects so the engine can be tested on constructed profiles
+(:mod:`backstride.plan.from_analysis` makes them from the runner's analysis). Spikes and weekly jumps
+are found directly from the runs (:func:`load_findings`).
 Distances are metres; dates are calendar dates in UTC.
 """
 
@@ -82,52 +82,6 @@ def classify_strength(ci_low: float | None, ci_high: float | None, q_value: floa
     if q_value is not None and q_value <= FINDING_Q:
         return "moderate"
     return "weak"
-
-
-#: Analysis factor names (substrings) mapped to finding kinds, checked in order.
-FACTOR_KINDS: tuple[tuple[str, str], ...] = (
-    ("max_effort", "max_effort_lifting"),
-    ("back_load", "lifting_lag"),
-    ("lift", "lifting_lag"),
-    ("deadlift", "lifting_lag"),
-    ("squat", "lifting_lag"),
-    ("descent", "descent_effect"),
-    ("downhill", "descent_effect"),
-    ("spike", "spike"),
-    ("weekly", "weekly_jump"),
-    ("speed", "speed_effect"),
-    ("pace", "speed_effect"),
-    ("cadence", "low_step_rate"),
-    ("shoe", "shoe_effect"),
-    ("weight", "body_mass_high"),
-)
-
-
-def finding_from_factor(
-    name: str,
-    hazard_ratio: float | None,
-    ci_low: float | None,
-    ci_high: float | None,
-    q_value: float | None,
-    sentence: str = "",
-) -> Finding | None:
-    """A finding from one factor result, or ``None`` when it maps to no kind or points away from harm.
-
-    A hazard ratio above 1 means earlier pain with the factor; cadence is the exception (a ratio below 1
-    per extra step per minute means low cadence goes with earlier pain).
-    """
-    if hazard_ratio is None:
-        return None
-    key = name.lower()
-    kind = next((k for sub, k in FACTOR_KINDS if sub in key), None)
-    if kind is None:
-        return None
-    harmful = hazard_ratio < 1.0 if kind == "low_step_rate" else hazard_ratio > 1.0
-    if not harmful:
-        return None
-    ci = "" if ci_low is None or ci_high is None else f" (95% CI {ci_low:.2f}-{ci_high:.2f})"
-    detail = sentence or f"{name}: hazard ratio {hazard_ratio:.2f}{ci}, an association"
-    return Finding(kind, classify_strength(ci_low, ci_high, q_value), detail, hazard_ratio)
 
 
 def load_findings(runs: Sequence[RecentRun], today: date) -> list[Finding]:

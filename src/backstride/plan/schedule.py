@@ -522,15 +522,3 @@ def build_schedule(
         message,
         unit,
     )
-
-
-def spike_violations(runs: Sequence[tuple[date, float]]) -> list[tuple[date, float, float]]:
-    """Runs more than 10% longer than the longest of the 30 days before them (with nothing before them
-    in the window, any run passes): ``(day, distance, longest before)``."""
-    ordered = sorted(runs)
-    out: list[tuple[date, float, float]] = []
-    for day, metres in ordered:
-        before = [m for d, m in ordered if 0 < (day - d).days <= SPIKE_WINDOW_DAYS]
-        if before and metres > max(before) * (1 + SPIKE_LIMIT) + 1e-6:
-            out.append((day, metres, max(before)))
-    return out

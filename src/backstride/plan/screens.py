@@ -105,12 +105,6 @@ def open_flags(conn: Connection, user_id: int) -> ScreenResult | None:
     return still_open[0] if still_open else None
 
 
-def plan_withheld(conn: Connection, user_id: int) -> bool:
-    """True while an emergency screen is open: the plan is withheld until assessment is confirmed."""
-    result = open_flags(conn, user_id)
-    return result is not None and result.urgency == "emergency"
-
-
 def confirm_assessed(conn: Connection, user_id: int, when: datetime | None = None) -> int:
     """Mark every open positive screen as assessed by a clinician; returns how many were resolved."""
     ids = [r.screen_id for r in _open(screen_history(conn, user_id)) if r.screen_id is not None]

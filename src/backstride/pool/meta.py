@@ -69,14 +69,6 @@ class MetaResult:
     #: The HKSJ standard error of mu.
     se_hksj: float | None = None
 
-    def shrink(self, effect: float, se: float) -> tuple[float, float]:
-        """A runner's own estimate (``effect``, ``se``) pulled toward the group: (estimate, sd)."""
-        v, t2 = se * se, self.tau * self.tau
-        b = v / (v + t2) if v + t2 > 0 else 1.0
-        est = b * self.mu + (1 - b) * effect
-        var = t2 * v / (t2 + v) + b * b * self.se * self.se if t2 + v > 0 else self.se * self.se
-        return est, math.sqrt(var)
-
     def to_dict(self, log_scale: bool = True) -> dict[str, Any]:
         nat = math.exp if log_scale else float
         pred = None if self.prediction is None else [nat(self.prediction[0]), nat(self.prediction[1])]

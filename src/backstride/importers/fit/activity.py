@@ -83,15 +83,6 @@ def _ffill(values: np.ndarray) -> np.ndarray:
     return out
 
 
-@dataclass
-class _Records:
-    """All record messages as arrays (FIT time in seconds, SI units), before splitting by session."""
-
-    time: np.ndarray
-    columns: dict[str, np.ndarray]
-    stride_cadence: bool
-
-
 def _dev_by_native(records: MessageTable, native: int, name: str) -> np.ndarray | None:
     for dev_name in records.dev_field_names():
         desc = records.dev_field(dev_name)

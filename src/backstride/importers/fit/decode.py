@@ -12,7 +12,6 @@ timestamps are rebuilt for all messages at once (5-bit rollover against the last
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -405,8 +404,3 @@ def _rebuild_timestamps(
             start += len(offsets)
         table.timestamps = table._scatter(pieces)
     return total
-
-
-def as_table_dict(table: MessageTable, names: list[str]) -> dict[str, Any]:
-    """A few columns of a table as a dict of arrays (for tests and debugging)."""
-    return {name: table.column(name) for name in names}
