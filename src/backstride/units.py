@@ -27,7 +27,6 @@ METRES_PER_KM = 1000.0
 KG_PER_LB = 0.45359237
 
 DistanceUnit = Literal["mi", "km"]
-UNITS: tuple[DistanceUnit, ...] = ("mi", "km")
 
 _DISTANCE_FACTORS = {
     "mi": METRES_PER_MILE,

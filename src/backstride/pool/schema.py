@@ -48,7 +48,6 @@ ROUTINE_CATEGORIES = (
 PROFILE_FIELDS = ("age_band", "sex", "bmi_band", "years_running", "lifts", "lifting_style", "weekly_distance")
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @functools.cache
