@@ -131,10 +131,10 @@ def test_demo_command_lists_times_and_points_to_a_command_that_runs(tmp_path: Pa
     table = text[text.index("The last 8 runs") :].splitlines()
     assert table[1].split() == ["date", "distance", "time", "pace", "pain"]
     # eight runs, each in miles with its pain report: pain-free, "-" (none), a severity with an onset
-    # point or lap, or an unconfirmed lap press
+    # point or lap, an onset without a severity, or an unconfirmed lap press
     pain = (
         r"pain-free|-|(\?|\d{1,2})/10 (at )?[\d.]+(-[\d.]+)? mi"
-        r"|lap press (at )?[\d.]+(-[\d.]+)? mi \(draft\)"
+        r"|pain at [\d.]+(-[\d.]+)? mi|lap press (at )?[\d.]+(-[\d.]+)? mi \(draft\)"
     )
     row = rf"\d{{4}}-\d\d-\d\d \d\d:\d\d +\d+\.\d\d mi +[\d:]+ +\d+:\d\d /mi +({pain})"
     assert [bool(re.fullmatch(row, line.strip())) for line in table[2:10]] == [True] * 8, table[2:10]
