@@ -99,6 +99,18 @@ def test_strong_remedy_gives_benefit_and_json_fields(db: str) -> None:
         text.split()
     )
     assert "Benefit" in text and "not a diagnosis" in text
+    # Each period's typical pain-free distance, in the runner's unit (a runner in miles reads miles).
+    typical = {
+        unit: [
+            line
+            for line in _invoke(db, "experiment", "analyze", str(made["id"]), "--units", unit).splitlines()
+            if "typical" in line
+        ]
+        for unit in ("mi", "km")
+    }
+    assert len(typical["mi"]) == len(typical["km"]) == 8
+    assert all(line.rstrip().endswith(" mi") for line in typical["mi"]), typical["mi"]
+    assert all(line.rstrip().endswith(" km") for line in typical["km"]), typical["km"]
 
 
 def test_no_effect_is_not_called_benefit(db: str) -> None:

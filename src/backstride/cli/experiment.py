@@ -149,12 +149,13 @@ def analyze_command(
 ) -> None:
     """The Bayesian analysis: effect, 95% interval, probabilities and the verdict."""
     st = state(ctx)
+    unit = st.units
     with st.engine.connect() as conn:
         if as_json:
             _, result = service.analyze_experiment(conn, st.user_id, experiment_id)
             print_json(to_jsonable(result.to_dict()))
             return
-        typer.echo(experiment_report_text(conn, st.user_id, experiment_id))
+        typer.echo(experiment_report_text(conn, st.user_id, experiment_id, unit=unit))
 
 
 @experiment_app.command("adhere")
