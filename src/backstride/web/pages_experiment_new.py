@@ -150,6 +150,23 @@ Washout = Annotated[int, Form(ge=0, le=60)]
 Seed = Annotated[str | None, Form(max_length=12)]
 
 
+def design_form(
+    title: Title,
+    remedy: Remedy,
+    pairs: Pairs,
+    period: Period,
+    start: Start,
+    outcome: Outcome = "onset",
+    washout: Washout = 2,
+    seed: Seed = None,
+) -> Design:
+    """The creation form's fields, read and checked once for the preview and the creation."""
+    return read_design(title, remedy, pairs, period, start, outcome, washout, seed)
+
+
+DesignForm = Annotated[Design, Depends(design_form)]
+
+
 def _preview(state: Any, user_id: int, design: Design) -> dict[str, Any]:
     """What :func:`new_experiment` would store, its warnings and power, without storing anything."""
     from backstride.experiments import service
@@ -180,21 +197,8 @@ def _preview(state: Any, user_id: int, design: Design) -> dict[str, Any]:
 
 
 @router.post("/experiments/preview")
-async def preview_experiment(
-    request: Request,
-    who: Writer,
-    state: State,
-    title: Title,
-    remedy: Remedy,
-    pairs: Pairs,
-    period: Period,
-    start: Start,
-    outcome: Outcome = "onset",
-    washout: Washout = 2,
-    seed: Seed = None,
-) -> Response:
+async def preview_experiment(request: Request, who: Writer, state: State, design: DesignForm) -> Response:
     """The design it would make and the power helper's answer, to confirm (nothing is stored yet)."""
-    design = read_design(title, remedy, pairs, period, start, outcome, washout, seed)
     if not design.title:
         raise ValidationError("title: say what you test, e.g. 'hip flexor stretch before runs'")
     shown = await run_slow(state, _preview, state, who.user_id, design)
@@ -202,22 +206,10 @@ async def preview_experiment(
 
 
 @router.post("/experiments")
-def create_experiment(
-    who: Writer,
-    state: State,
-    title: Title,
-    remedy: Remedy,
-    pairs: Pairs,
-    period: Period,
-    start: Start,
-    outcome: Outcome = "onset",
-    washout: Washout = 2,
-    seed: Seed = None,
-) -> Response:
+def create_experiment(who: Writer, state: State, design: DesignForm) -> Response:
     """Store the confirmed design (the seed of the preview gives the order the runner saw)."""
     from backstride.experiments import service
 
-    design = read_design(title, remedy, pairs, period, start, outcome, washout, seed)
     with state.engine.begin() as conn:
         made = service.new_experiment(
             conn,
