@@ -15,7 +15,7 @@ import pandas as pd
 from backstride.analysis.factors import FactorResult
 from backstride.analysis.findings import Change, Findings
 from backstride.report.svg import Chart, nice_ticks
-from backstride.units import distance_in, elevation_in, elevation_unit
+from backstride.units import distance_in, elevation_in, elevation_unit, metres_per
 
 
 def _dist_ticks(hi_unit: float, unit: str) -> list[tuple[float, str]]:
@@ -162,7 +162,7 @@ def run_profile_chart(streams: Mapping[str, np.ndarray], onset_m: float | None, 
     )
     chart.polyline(xs, list(alt), "line elev")
     # pace on its own scale, drawn into the same box (right axis labels)
-    per_unit = 1609.344 if unit == "mi" else 1000.0
+    per_unit = metres_per(unit)
     with np.errstate(divide="ignore", invalid="ignore"):
         pace = np.diff(t) / np.diff(d) * per_unit / 60.0
     pace = pd.Series(pace).rolling(15, min_periods=1, center=True).median().to_numpy()

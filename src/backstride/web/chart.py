@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from backstride.units import distance_in, elevation_in, elevation_unit, format_duration
+from backstride.units import distance_in, elevation_in, elevation_unit, format_duration, metres_per
 
 WIDTH = 400.0
 PANEL_H = 70.0
@@ -130,7 +130,7 @@ def build_chart(
     idx = _bins(dist, n)
     xd = _binned(dist, idx, n)
     x = np.array([_x(v, total) if np.isfinite(v) else math.nan for v in xd])
-    per_unit = 1609.344 if unit == "mi" else 1000.0
+    per_unit = metres_per(unit)
     specs: list[tuple[str, str, str | None, bool]] = [
         ("altitude", f"elevation ({elevation_unit(unit)})", "altitude", False),
         ("pace", f"pace (/{unit})", "speed", True),

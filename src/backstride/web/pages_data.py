@@ -17,7 +17,8 @@ from starlette.responses import Response
 from backstride.errors import ValidationError
 from backstride.log.archive import delete_all, export
 from backstride.store.prefs import PREFERENCES, get_pref, set_pref
-from backstride.web.analysis_view import DEFAULT_TARGETS, analysis_view
+from backstride.units import default_target_m
+from backstride.web.analysis_view import analysis_view
 from backstride.web.api import _save_uploads, import_uploads
 from backstride.web.csrf import check_csrf
 from backstride.web.state import State, run_slow
@@ -65,7 +66,7 @@ def report_download(who: Who, state: State) -> Response:
         state.engine,
         who.user_id,
         unit=unit,
-        target_m=DEFAULT_TARGETS[unit],
+        target_m=default_target_m(unit),
         pool_dir=state.settings.pool_dir,
     )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
