@@ -11,7 +11,14 @@ from typing import Any
 from sqlalchemy import Connection
 
 from backstride.log.pain import get_pain
-from backstride.store.activities import as_json_ready, file_names, load_laps, resolve_run, warnings_of
+from backstride.store.activities import (
+    SUMMARY_MEASURES,
+    as_json_ready,
+    file_names,
+    load_laps,
+    resolve_run,
+    warnings_of,
+)
 
 RECORD_FIELDS = (
     "id",
@@ -20,19 +27,7 @@ RECORD_FIELDS = (
     "sport",
     "sub_sport",
     "name",
-    "distance_m",
-    "moving_s",
-    "elapsed_s",
-    "elevation_gain_m",
-    "elevation_loss_m",
-    "avg_hr",
-    "max_hr",
-    "avg_cadence",
-    "avg_speed",
-    "avg_vertical_oscillation",
-    "avg_stance_time",
-    "avg_step_length",
-    "avg_power",
+    *SUMMARY_MEASURES,
     "device",
     "shoe",
     "source",
