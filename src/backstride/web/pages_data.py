@@ -19,10 +19,10 @@ from backstride.log.archive import delete_all, export
 from backstride.store.prefs import PREFERENCES, get_pref, set_pref
 from backstride.units import default_target_m
 from backstride.web.analysis_view import analysis_view
-from backstride.web.api import _save_uploads, import_uploads
 from backstride.web.csrf import check_csrf
 from backstride.web.state import State, run_slow
 from backstride.web.templating import render
+from backstride.web.uploads import import_uploads
 from backstride.web.viewer import Who, Writer, units_for
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
@@ -40,12 +40,7 @@ async def upload_form(
     request: Request, who: Writer, state: State, files: Annotated[list[UploadFile], File()]
 ) -> Response:
     """The same import as ``POST /api/imports``, for browsers without JavaScript."""
-    folder = Path(tempfile.mkdtemp(prefix="backstride-upload-"))
-    try:
-        names = await _save_uploads(files, folder)
-        summary = await run_slow(state, import_uploads, state, who.user_id, folder, names)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    summary = await import_uploads(state, who.user_id, files)
     failed = summary["counts"]["failed"]
     return render(request, who, "upload.html", {"summary": summary}, status=422 if failed else 200)
 
