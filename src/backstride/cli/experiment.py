@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from backstride.cli.invocation import state
-from backstride.cli.output import console, err_console, handle_errors, print_json, to_jsonable
+from backstride.cli.output import JsonList, console, err_console, handle_errors, print_json, to_jsonable
 from backstride.errors import ValidationError
 from backstride.experiments import follow, service, store
 from backstride.experiments.design import DEFAULT_WASHOUT_DAYS, parse_period
@@ -93,7 +93,7 @@ def new_command(
 def today_command(
     ctx: typer.Context,
     when: Annotated[str | None, typer.Option("--date", help="Another day than today.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    as_json: JsonList = False,
 ) -> None:
     """Which condition applies today in each running experiment, and what to do."""
     st = state(ctx)
