@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from backstride.jsonready import iso_datetime
 from backstride.log.pain import get_pain
 from backstride.store.activities import (
     SUMMARY_MEASURES,
-    as_json_ready,
     file_names,
     load_laps,
     resolve_run,
@@ -39,7 +39,7 @@ RECORD_FIELDS = (
 def run_record(row: dict[str, Any]) -> dict[str, Any]:
     """One run as a JSON-ready dict (``start`` in ISO 8601 UTC; SI units; ``laps`` is a count)."""
     out = {key: row.get(key) for key in RECORD_FIELDS}
-    out["start"] = as_json_ready(row["start_utc"])
+    out["start"] = iso_datetime(row["start_utc"])
     return out
 
 

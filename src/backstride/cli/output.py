@@ -7,7 +7,6 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
 from typing import Annotated, Any, Literal, NoReturn, ParamSpec, TypeVar
 
 import typer
@@ -16,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from backstride.errors import BackstrideError
+from backstride.jsonready import json_ready
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -45,21 +45,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        from backstride.store.activities import as_json_ready
-
-        return as_json_ready(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def print_json(data: Any) -> None:
     """JSON on stdout, nothing else (scripts and tests parse it)."""
-    sys.stdout.write(json.dumps(data, default=_default, indent=2, allow_nan=False) + "\n")
+    sys.stdout.write(json.dumps(json_ready(data), indent=2, allow_nan=False) + "\n")
 
 
 #: The ``--json`` option of a list command.
@@ -86,8 +74,3 @@ def print_list(
     for row in rows:
         table.add_row(*cells(row))
     console.print(table)
-
-
-def to_jsonable(data: Any) -> Any:
-    """The same conversion :func:`print_json` applies, for callers that build on it."""
-    return json.loads(json.dumps(data, default=_default, allow_nan=False))

@@ -351,17 +351,9 @@ def warnings_of(row: dict[str, Any]) -> list[str]:
     return text.split("\n") if text else []
 
 
-def as_json_ready(value: Any) -> Any:
-    """Datetimes to ISO 8601 (UTC, ``Z``), for ``--json`` output."""
-    if isinstance(value, datetime):
-        return _utc(value).isoformat().replace("+00:00", "Z")
-    return value
-
-
 __all__ = [
     "SUMMARY_MEASURES",
     "SaveResult",
-    "as_json_ready",
     "count_activities",
     "file_names",
     "list_activities",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
@@ -12,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from backstride.errors import NotFoundError
+from backstride.jsonready import json_ready
 from backstride.log.pain import delete_pain, record_pain
 from backstride.log.run_tags import get_context
 from backstride.runview import run_detail, run_record
@@ -46,30 +46,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(check_origin)], responses=ERRORS)
 
 RunId = Annotated[int, PathParam(ge=1, le=MAX_ID, description="The run's id.")]
-
-
-_PLAIN = (str, int, bool, type(None))
-
-
-def clean(value: Any) -> Any:
-    """JSON-ready: NaN/inf -> null, datetimes -> ISO 8601 UTC with ``Z``, dates -> ISO."""
-    if type(value) in _PLAIN:  # the common case first: most values need nothing
-        return value
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, datetime):
-        from backstride.store.activities import as_json_ready
-
-        return as_json_ready(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return clean(value.item())
-    return value
 
 
 def _run_item(row: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +90,9 @@ def list_runs(
     with state.engine.connect() as conn:
         rows, total = runs_page(conn, who.user_id, filters, limit, offset)
     # Already JSON-ready: answered as is, without FastAPI's second walk through every value.
-    body = clean({"total": total, "limit": limit, "offset": offset, "runs": [_run_item(r) for r in rows]})
+    body = json_ready(
+        {"total": total, "limit": limit, "offset": offset, "runs": [_run_item(r) for r in rows]}
+    )
     return JSONResponse(body)
 
 
@@ -124,7 +102,7 @@ def get_run(run_id: RunId, who: Who, state: State) -> dict[str, Any]:
     with state.engine.connect() as conn:
         detail = run_detail(conn, who.user_id, run_id)
         detail["context"] = get_context(conn, who.user_id, run_id)
-    return clean(detail)
+    return json_ready(detail)
 
 
 @router.put("/runs/{run_id}/pain")
@@ -148,7 +126,7 @@ def put_pain(run_id: RunId, body: PainBody, who: Writer, state: State) -> dict[s
             source="web",
             default_unit=unit,
         )
-    return clean(report)
+    return json_ready(report)
 
 
 @router.delete("/runs/{run_id}/pain", status_code=204)
@@ -177,7 +155,7 @@ async def post_imports(
     summary = await import_uploads(state, who.user_id, files)
     counts: dict[str, int] = summary["counts"]
     status = 422 if counts["failed"] else 200
-    return JSONResponse(clean(summary), status_code=status)
+    return JSONResponse(json_ready(summary), status_code=status)
 
 
 @router.get("/analysis")
@@ -194,4 +172,4 @@ def analysis(
     ``not enough data`` or ``not available``. Metres; a median is ``null`` when not reached."""
     unit = units_for(state, who)
     target_m = optional_distance(target, unit)
-    return clean(analysis_view(state.engine, who.user_id, state.overviews, unit, target_m).to_dict())
+    return json_ready(analysis_view(state.engine, who.user_id, state.overviews, unit, target_m).to_dict())
