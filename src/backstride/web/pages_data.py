@@ -139,6 +139,6 @@ def delete_everything(
     if confirm.strip().lower() != DELETE_WORD:
         raise ValidationError(f"type {DELETE_WORD!r} to confirm deleting everything")
     summary = delete_all(state.engine, who.user_id)
-    state.cache.clear()
+    state.pool_reports.clear()
     state.overviews.clear()
     return RedirectResponse(f"/settings?deleted={summary.total}", status_code=303)
