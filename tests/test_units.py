@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import backstride
 from backstride.errors import ValidationError
 from backstride.units import (
     METRES_PER_MILE,
@@ -79,3 +83,29 @@ def test_floor_distance_never_shows_more_than_it_is(metres: float, unit: str) ->
     assert metres - floored < (METRES_PER_MILE if unit == "mi" else 1000.0) / 100 + 1e-6
     # What is shown (two decimals) is the floored value itself.
     assert format_distance(floored, unit) == format_distance(floored + 1e-7, unit)
+
+
+#: Unit factors and the default target written out as numbers: their one home is backstride.units.
+_UNIT_LITERALS = re.compile(r"(?<![\d.])(1609\.344|4828\.032|0\.45359237|0\.3048|0\.9144)(?!\d)")
+
+
+def test_unit_factors_are_written_only_in_units() -> None:
+    src = Path(backstride.__file__).parent
+    found = [
+        f"{path.relative_to(src)}:{number}: {line.strip()}"
+        for path in sorted(src.rglob("*.py"))
+        if path.name != "units.py" or path.parent != src
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if _UNIT_LITERALS.search(line)
+    ]
+    assert found == []
+
+
+def test_the_default_targets_have_one_home() -> None:
+    from backstride import api, units
+
+    assert api.DEFAULT_TARGETS is units.DEFAULT_TARGETS
+    assert units.DEFAULT_TARGETS["mi"] == pytest.approx(4828.032)
+    assert units.DEFAULT_TARGETS["km"] == 5000.0
+    assert units.default_target_m("mi") == pytest.approx(3 * 1609.344)
+    assert units.default_target_m("km") == units.default_target_m("anything else") == 5000.0

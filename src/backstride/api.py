@@ -15,16 +15,13 @@ from typing import TYPE_CHECKING
 
 from backstride.errors import ValidationError
 from backstride.store.schema import LOCAL_USER_ID
-from backstride.units import METRES_PER_KM, METRES_PER_MILE
+from backstride.units import DEFAULT_TARGETS
 
 if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy import Connection, Engine
 
     from backstride.report.summary import Analysis
-
-#: The default target per display unit (the CLI's and the report's): the 3-mile test, or 5 km.
-DEFAULT_TARGETS = {"mi": 3 * METRES_PER_MILE, "km": 5 * METRES_PER_KM}
 
 
 def open_store(db: str | os.PathLike[str] | None = None) -> Engine:

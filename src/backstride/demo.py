@@ -59,10 +59,11 @@ from backstride.store.activities import list_activities
 from backstride.store.engine import open_store
 from backstride.store.prefs import set_pref
 from backstride.store.schema import LOCAL_USER_ID
+from backstride.units import DEFAULT_TARGETS, distance_in
 from backstride.words import plural
 
 #: The demo runner's goal: a pain-free 3-mile test run (metres).
-DEMO_GOAL_M = 3 * 1609.344
+DEMO_GOAL_M = DEFAULT_TARGETS["mi"]
 DEMO_SEED = 20250303
 #: Every n-th run is written as TCX, and every m-th run without a lap press as GPX.
 TCX_EVERY = 11
@@ -208,7 +209,7 @@ def _summary(runner: SimulatedRunner, findings: Findings) -> list[str]:
     ]
     if pf.p_target is not None and pf.p_target.value is not None:
         lines.append(
-            f"Chance of {findings.target_m / 1609.344:.0f} miles pain-free: {pf.p_target.to_text()}."
+            f"Chance of {distance_in(findings.target_m, 'mi'):.0f} miles pain-free: {pf.p_target.to_text()}."
         )
     by_name = {f.name: f for f in MODEL_FACTORS}
     for r in findings.factors:

@@ -1,10 +1,11 @@
-"""A thread-safe least-recently-used map: the caches of rendered pages, charts and overviews."""
+"""A thread-safe least-recently-used map: the web app's caches (rendered pages, run charts, overviews,
+pooled reports) all are one."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 DEFAULT_SIZE = 256
@@ -25,6 +26,14 @@ class LRU(Generic[T]):
             if found is not None:
                 self._items.move_to_end(key)
             return found
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The entry of ``key``; on a miss, ``make()`` (called outside the lock) is stored and returned."""
+        found = self.get(key)
+        if found is None:
+            found = make()
+            self.put(key, found)
+        return found
 
     def clear(self) -> None:
         with self._lock:

@@ -10,8 +10,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from backstride.jsonready import iso_datetime
 from backstride.log.pain import get_pain
-from backstride.store.activities import as_json_ready, file_names, load_laps, resolve_run, warnings_of
+from backstride.store.activities import (
+    SUMMARY_MEASURES,
+    file_names,
+    load_laps,
+    resolve_run,
+    warnings_of,
+)
 
 RECORD_FIELDS = (
     "id",
@@ -20,19 +27,7 @@ RECORD_FIELDS = (
     "sport",
     "sub_sport",
     "name",
-    "distance_m",
-    "moving_s",
-    "elapsed_s",
-    "elevation_gain_m",
-    "elevation_loss_m",
-    "avg_hr",
-    "max_hr",
-    "avg_cadence",
-    "avg_speed",
-    "avg_vertical_oscillation",
-    "avg_stance_time",
-    "avg_step_length",
-    "avg_power",
+    *SUMMARY_MEASURES,
     "device",
     "shoe",
     "source",
@@ -44,7 +39,7 @@ RECORD_FIELDS = (
 def run_record(row: dict[str, Any]) -> dict[str, Any]:
     """One run as a JSON-ready dict (``start`` in ISO 8601 UTC; SI units; ``laps`` is a count)."""
     out = {key: row.get(key) for key in RECORD_FIELDS}
-    out["start"] = as_json_ready(row["start_utc"])
+    out["start"] = iso_datetime(row["start_utc"])
     return out
 
 

@@ -24,7 +24,13 @@ from backstride.errors import ValidationError
 
 METRES_PER_MILE = 1609.344
 METRES_PER_KM = 1000.0
+METRES_PER_FOOT = 0.3048
+METRES_PER_YARD = 0.9144
 KG_PER_LB = 0.45359237
+
+#: The default target distance per display unit (of "the chance of running it pain-free"): the
+#: 3-mile test run, or 5 km. The CLI, the web, the report, the demo and ``backstride.analyze`` use it.
+DEFAULT_TARGETS: dict[str, float] = {"mi": 3 * METRES_PER_MILE, "km": 5 * METRES_PER_KM}
 
 DistanceUnit = Literal["mi", "km"]
 
@@ -38,8 +44,8 @@ _DISTANCE_FACTORS = {
     "m": 1.0,
     "metres": 1.0,
     "meters": 1.0,
-    "yd": 0.9144,
-    "ft": 0.3048,
+    "yd": METRES_PER_YARD,
+    "ft": METRES_PER_FOOT,
 }
 _DISTANCE_RE = re.compile(r"^\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*([a-zA-Z]+)\s*$")
 _TIME_RE = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)\s*$")
@@ -102,15 +108,25 @@ def parse_position(text: str, default_unit: str | None = None) -> Position:
     return Position(metres=parse_distance(text, default_unit))
 
 
+def metres_per(unit: str) -> float:
+    """Metres in one display unit: a mile for ``mi``, a kilometre otherwise."""
+    return METRES_PER_MILE if unit == "mi" else METRES_PER_KM
+
+
+def default_target_m(unit: str) -> float:
+    """The default target distance (:data:`DEFAULT_TARGETS`) of ``unit``; 5 km for any unit but ``mi``."""
+    return DEFAULT_TARGETS["mi" if unit == "mi" else "km"]
+
+
 def distance_in(metres: float, unit: str) -> float:
     """Metres to the display unit (``mi`` or ``km``)."""
-    return metres / (METRES_PER_MILE if unit == "mi" else METRES_PER_KM)
+    return metres / metres_per(unit)
 
 
 def floor_distance(metres: float, unit: str, digits: int = 2) -> float:
     """``metres`` rounded down to ``digits`` decimals of the display unit, in metres: a planned distance
     that shows as 1.21 mi is at most 1.21 mi (rounding up could break a limit such as the spike rule)."""
-    per_unit = METRES_PER_MILE if unit == "mi" else METRES_PER_KM
+    per_unit = metres_per(unit)
     scale = 10**digits
     shown = math.floor(metres / per_unit * scale + 1e-9) / scale
     return shown * per_unit
@@ -152,8 +168,6 @@ def parse_weight(text: str, default_unit: str = "kg") -> float:
 
 #: Below this many metres a distance reads better in yards (mi) or metres (km) than in miles or km.
 SHORT_BELOW_M = 0.1 * METRES_PER_MILE
-METRES_PER_FOOT = 0.3048
-METRES_PER_YARD = 0.9144
 
 
 def _missing(value: float | None) -> bool:

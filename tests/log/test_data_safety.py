@@ -298,9 +298,9 @@ def _history(engine: Engine, folder: Path) -> None:
 
 def _analysis(engine: Engine) -> dict[str, Any]:
     from backstride.analysis.findings import analyze_user
-    from backstride.cli.output import to_jsonable
+    from backstride.jsonready import json_ready
 
-    return to_jsonable(analyze_user(engine, 1, None).to_dict())
+    return json_ready(analyze_user(engine, 1, None).to_dict())
 
 
 def test_export_delete_import_gives_back_streams_and_analysis(engine: Engine, tmp_path: Path) -> None:

@@ -182,3 +182,17 @@ def test_an_onset_known_only_to_an_interval_stays_an_interval(sqlite_engine: Eng
     free = runs["pain"].index(False)
     assert runs["onset_low_m"][free] is None and runs["onset_high_m"][free] is None
     assert validate(json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))) == []
+
+
+def test_the_pool_takes_its_vocabularies_from_where_they_are_defined() -> None:
+    from backstride.experiments.design import OUTCOMES
+    from backstride.experiments.verdict import VERDICTS
+    from backstride.log.routines import CATEGORIES
+    from backstride.log.run_tags import SURFACES
+    from backstride.pool import schema
+
+    fields = {f.name: f for f in schema.RUN + schema.REMEDY + schema.EXPERIMENT}
+    assert fields["outcome"].vocabulary() is OUTCOMES
+    assert fields["verdict"].vocabulary() is VERDICTS
+    assert fields["surface"].vocabulary() == (*SURFACES, "unknown")
+    assert set(CATEGORIES) < set(fields["remedy"].vocabulary())

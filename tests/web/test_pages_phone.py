@@ -12,8 +12,8 @@ from lxml import html as lxml_html
 
 from backstride.experiments import store
 from backstride.experiments.service import new_experiment, resolve_remedy
+from backstride.run_series import track_speed
 from backstride.store.schema import LOCAL_USER_ID
-from backstride.web.chart import track_speed
 from tests.web.conftest import Web, form_fields, gpx_run, lap_run
 
 

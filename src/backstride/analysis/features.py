@@ -72,7 +72,7 @@ from backstride.log.lifting import session_sets
 from backstride.log.pain import pain_reports
 from backstride.log.routines import routine_log
 from backstride.log.run_tags import run_context
-from backstride.store.activities import list_activities
+from backstride.store.activities import SUMMARY_MEASURES, list_activities
 
 #: A body-weight entry further than this from the run's day is not used (days).
 WEIGHT_WINDOW_DAYS = 60
@@ -117,25 +117,15 @@ MODEL_FACTORS: tuple[Factor, ...] = (
     ),
 )
 
+#: Stored summary columns whose feature-table name adds the unit.
 _SUMMARY = {
     "avg_vertical_oscillation": "avg_vertical_oscillation_mm",
     "avg_stance_time": "avg_stance_time_ms",
     "avg_step_length": "avg_step_length_mm",
     "avg_power": "avg_power_w",
 }
-
-
-_NUMERIC = (
-    "distance_m",
-    "moving_s",
-    "elapsed_s",
-    "elevation_gain_m",
-    "elevation_loss_m",
-    "avg_hr",
-    "max_hr",
-    "avg_cadence",
-    *_SUMMARY.values(),
-)
+#: The run's summary measurements (:data:`~backstride.store.activities.SUMMARY_MEASURES`) as numbers.
+_NUMERIC = tuple(_SUMMARY.get(name, name) for name in SUMMARY_MEASURES)
 
 
 def _runs_frame(conn: Connection, user_id: int) -> pd.DataFrame:

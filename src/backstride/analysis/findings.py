@@ -32,9 +32,8 @@ from backstride.analysis.survival import MIN_RUNS, Estimate, PainFreeResult, pai
 from backstride.analysis.terrain import TerrainResult
 from backstride.analysis.terrain_runs import terrain_of_runs
 from backstride.analysis.trend import Trend, period_trend
+from backstride.units import DEFAULT_TARGETS
 
-#: The default target: a 3-mile test run (metres).
-DEFAULT_TARGET_M = 4828.032
 #: The headline pain-free distance uses the runs of this many days before the last run ("now"); a
 #: long history mixes years of adaptation, and the trend shows the rest. With fewer than
 #: :data:`MIN_RUNS` runs in that window, all runs are used.
@@ -267,7 +266,7 @@ def analyze_table(
     table: pd.DataFrame, streams: dict[int, Streams], user_id: int, target_m: float | None = None
 ) -> Findings:
     """Every finding from a feature table and its analysis streams (see :func:`analyze_user`)."""
-    target = DEFAULT_TARGET_M if target_m is None else float(target_m)
+    target = DEFAULT_TARGETS["mi"] if target_m is None else float(target_m)
     runs = reported_runs(table) if not table.empty else pd.DataFrame()
     if runs.empty:
         pain_free = PainFreeResult("kaplan-meier", 0, 0, 0, None, (None, None), target, None, enough=False)

@@ -87,9 +87,5 @@ def cached_overview(
     """:func:`pain_free_overview` of the runner's day, kept in ``cache`` while their data is unchanged."""
     moment = now or datetime.now(UTC)
     key = overview_key(user_id, data_version(conn, user_id), moment)
-    found = cache.get(key)
-    if found is None:
-        end_of_day = moment.replace(hour=23, minute=59, second=59, microsecond=0)
-        found = pain_free_overview(conn, user_id, end_of_day)
-        cache.put(key, found)
-    return found
+    end_of_day = moment.replace(hour=23, minute=59, second=59, microsecond=0)
+    return cache.get_or_make(key, lambda: pain_free_overview(conn, user_id, end_of_day))

@@ -9,34 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from datetime import date, datetime
 from typing import Any
 
-import numpy as np
+from backstride.jsonready import json_ready
 
 
 def jsonable(value: Any) -> Any:
-    """``value`` as plain JSON types: NaN/inf -> None, numpy scalars -> Python, dates -> ISO 8601."""
-    if isinstance(value, Result):
-        return value.to_dict()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.bool_ | bool):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
+    """``value`` as plain JSON types (:func:`backstride.jsonready.json_ready`); a naive datetime in a
+    result is a local time (a run's start) and is written as it is."""
+    return json_ready(value, naive_utc=False)
 
 
 def fmt_ratio(value: float | None) -> str:

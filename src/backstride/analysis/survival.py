@@ -69,16 +69,20 @@ class Estimate(Result):
         return [f"{self.value:.0%} (95% CI {lo}-{hi})"]
 
 
-def _loglog_bounds(surv: FloatArray, greenwood_sum: FloatArray, z: float) -> tuple[FloatArray, FloatArray]:
-    """Pointwise CI of S by the log(-log) transform; S = 1 gives [1, 1], S = 0 gives [0, 0]."""
-    low = surv.copy()
-    high = surv.copy()
+def loglog_interval(surv: FloatArray, var_log_s: FloatArray, q: float) -> tuple[FloatArray, FloatArray]:
+    """Pointwise CI of the survival curve ``surv``, ``q`` standard errors wide on the log(-log S)
+    scale, from the variance of log S (Greenwood's sum, or a jackknife's for a pool); S = 1 gives
+    [1, 1], S = 0 gives [0, 0], an infinite variance [0, 1]. Kaplan-Meier here and the pooled life
+    tables (:mod:`backstride.pool.lifetable`) both use it."""
+    low: FloatArray = surv.copy()
+    high: FloatArray = surv.copy()
     inside = (surv > 0) & (surv < 1)
     log_s = np.log(surv[inside])
-    half = z * np.sqrt(greenwood_sum[inside]) / np.abs(log_s)
-    base = np.log(-log_s)
-    low[inside] = np.exp(-np.exp(base + half))
-    high[inside] = np.exp(-np.exp(base - half))
+    with np.errstate(invalid="ignore", over="ignore"):
+        half = q * np.sqrt(var_log_s[inside]) / np.abs(log_s)
+        base = np.log(-log_s)
+        low[inside] = np.exp(-np.exp(base + half))
+        high[inside] = np.exp(-np.exp(base - half))
     return low, high
 
 
@@ -120,7 +124,7 @@ class KaplanMeier:
         self.survival_: FloatArray = surv
         with np.errstate(invalid="ignore"):
             self.variance_: FloatArray = np.where(surv > 0, surv**2 * greenwood_sum, 0.0)
-        self.ci_low_, self.ci_high_ = _loglog_bounds(surv, greenwood_sum, z)
+        self.ci_low_, self.ci_high_ = loglog_interval(surv, greenwood_sum, z)
         self.at_risk_: FloatArray = at_risk
         self.events_at_: FloatArray = np.asarray(died, dtype=float)
         self.n_runs_ = int(d.size)

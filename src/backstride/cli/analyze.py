@@ -8,11 +8,8 @@ import typer
 
 from backstride.cli.invocation import state
 from backstride.cli.output import console, handle_errors, print_json
-from backstride.units import METRES_PER_KM, format_distance, parse_distance
+from backstride.units import default_target_m, format_distance, parse_distance
 from backstride.words import plural
-
-#: The default target per display unit: the 3-mile test, or 5 km.
-DEFAULT_TARGETS = {"mi": 3 * 1609.344, "km": 5 * METRES_PER_KM}
 
 
 def register(app: typer.Typer) -> None:
@@ -28,7 +25,7 @@ def register(app: typer.Typer) -> None:
         """How far you can run pain-free, what goes with earlier or later pain, terrain, the trend."""
         st = state(ctx)
         unit = st.units
-        target_m = parse_distance(target, unit) if target else DEFAULT_TARGETS[unit]
+        target_m = parse_distance(target, unit) if target else default_target_m(unit)
         from backstride.analysis.findings import analyze_user  # heavy (scipy): loaded when used
 
         findings = analyze_user(st.engine, st.user_id, target_m)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from backstride.cli.invocation import state
-from backstride.cli.output import console, handle_errors, print_json
+from backstride.cli.output import JsonList, console, handle_errors, print_json
 from backstride.log.body import body_weights, record_weight, weight_unit_of
 from backstride.log.validate import parse_day
 from backstride.units import KG_PER_LB
@@ -39,9 +39,7 @@ def weight_command(
 
 @body_app.command("list")
 @handle_errors
-def list_command(
-    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False
-) -> None:
+def list_command(ctx: typer.Context, as_json: JsonList = False) -> None:
     """Body weights, oldest first."""
     st = state(ctx)
     with st.engine.connect() as conn:

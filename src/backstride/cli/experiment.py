@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from backstride.cli.invocation import state
-from backstride.cli.output import console, err_console, handle_errors, print_json, to_jsonable
+from backstride.cli.output import JsonList, console, err_console, handle_errors, print_json
 from backstride.errors import ValidationError
 from backstride.experiments import follow, service, store
 from backstride.experiments.design import DEFAULT_WASHOUT_DAYS, parse_period
@@ -70,7 +70,7 @@ def new_command(
             power=power,
         )
     if as_json:
-        print_json(to_jsonable(made.to_dict()))
+        print_json(made.to_dict())
         return
     exp = made.experiment
     print(exp.id)
@@ -93,7 +93,7 @@ def new_command(
 def today_command(
     ctx: typer.Context,
     when: Annotated[str | None, typer.Option("--date", help="Another day than today.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    as_json: JsonList = False,
 ) -> None:
     """Which condition applies today in each running experiment, and what to do."""
     st = state(ctx)
@@ -153,7 +153,7 @@ def analyze_command(
     with st.engine.connect() as conn:
         if as_json:
             _, result = service.analyze_experiment(conn, st.user_id, experiment_id)
-            print_json(to_jsonable(result.to_dict()))
+            print_json(result.to_dict())
             return
         typer.echo(experiment_report_text(conn, st.user_id, experiment_id, unit=unit))
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from backstride.cli.invocation import state
 from backstride.cli.log_common import interactive, need
-from backstride.cli.output import console, handle_errors, print_json
+from backstride.cli.output import JsonList, console, handle_errors, print_json, print_list
 from backstride.errors import ValidationError
 from backstride.log.aliases import list_aliases, remove_alias, set_alias
 from backstride.log.lifting import (
@@ -113,21 +112,16 @@ def tag_command(
 
 @lift_app.command("list")
 @handle_errors
-def list_command(
-    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False
-) -> None:
+def list_command(ctx: typer.Context, as_json: JsonList = False) -> None:
     """Sessions, oldest first."""
     st = state(ctx)
     with st.engine.connect() as conn:
         rows = list_sessions(conn, st.user_id)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(box=None, header_style="bold")
-    for col in ("id", "start", "name", "effort", "sets", "exercises", "time", "from"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
+    print_list(
+        rows,
+        as_json,
+        ("id", "start", "name", "effort", "sets", "exercises", "time", "from"),
+        lambda r: (
             str(r["id"]),
             r["started_at"].strftime("%Y-%m-%d %H:%M"),
             r["name"] or "",
@@ -136,36 +130,31 @@ def list_command(
             str(r["exercises"]),
             format_duration(r["duration_s"]),
             r["source"],
-        )
-    console.print(table)
+        ),
+    )
 
 
 @lift_app.command("daily")
 @handle_errors
-def daily_command(
-    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False
-) -> None:
+def daily_command(ctx: typer.Context, as_json: JsonList = False) -> None:
     """Per day: back-loading tonnage (kg), lower-body sets, max-effort lower, total tonnage, sessions."""
     st = state(ctx)
     with st.engine.connect() as conn:
         frame = daily_lifting(conn, st.user_id)
-    records = frame.to_dict(orient="records")
-    if as_json:
-        print_json(records)
-        return
-    table = Table(box=None, header_style="bold")
-    for col in ("date", "back tonnage", "lower sets", "max-effort lower", "total tonnage", "sessions"):
-        table.add_column(col, justify="right")
-    for r in records:
-        table.add_row(
+    print_list(
+        frame.to_dict(orient="records"),
+        as_json,
+        ("date", "back tonnage", "lower sets", "max-effort lower", "total tonnage", "sessions"),
+        lambda r: (
             str(r["date"]),
             f"{r['back_tonnage_kg']:.0f} kg",
             str(r["lower_sets"]),
             "yes" if r["max_effort_lower"] else "",
             f"{r['total_tonnage_kg']:.0f} kg",
             str(r["sessions"]),
-        )
-    console.print(table)
+        ),
+        justify="right",
+    )
 
 
 @lift_app.command("alias")

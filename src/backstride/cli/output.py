@@ -6,18 +6,20 @@ import functools
 import json
 import logging
 import sys
-from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Literal, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from backstride.errors import BackstrideError
+from backstride.jsonready import json_ready
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 console = Console(highlight=False)
@@ -43,23 +45,32 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        from backstride.store.activities import as_json_ready
-
-        return as_json_ready(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def print_json(data: Any) -> None:
     """JSON on stdout, nothing else (scripts and tests parse it)."""
-    sys.stdout.write(json.dumps(data, default=_default, indent=2, allow_nan=False) + "\n")
+    sys.stdout.write(json.dumps(json_ready(data), indent=2, allow_nan=False) + "\n")
 
 
-def to_jsonable(data: Any) -> Any:
-    """The same conversion :func:`print_json` applies, for callers that build on it."""
-    return json.loads(json.dumps(data, default=_default, allow_nan=False))
+#: The ``--json`` option of a list command.
+JsonList = Annotated[bool, typer.Option("--json", help="Print a JSON array.")]
+
+
+def print_list(
+    rows: Sequence[T],
+    as_json: bool,
+    columns: Sequence[str],
+    cells: Callable[[T], Sequence[str]],
+    *,
+    json_rows: Any = None,
+    justify: Literal["left", "right"] = "left",
+) -> None:
+    """What a list command prints: ``rows`` as a JSON array with ``--json`` (``json_rows`` instead,
+    when given), else a table of ``columns`` with one row of ``cells(row)`` per row."""
+    if as_json:
+        print_json(list(rows) if json_rows is None else json_rows)
+        return
+    table = Table(box=None, header_style="bold")
+    for col in columns:
+        table.add_column(col, justify=justify)
+    for row in rows:
+        table.add_row(*cells(row))
+    console.print(table)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from backstride.cli.invocation import state
 from backstride.cli.log_common import default_group, interactive, maybe, need
-from backstride.cli.output import console, handle_errors, print_json
+from backstride.cli.output import JsonList, console, handle_errors, print_json, print_list
 from backstride.cli.pain_text import describe, onset_text
 from backstride.errors import ValidationError
 from backstride.log.pain import (
@@ -175,24 +174,18 @@ def import_command(
 
 @pain_app.command("list")
 @handle_errors
-def list_command(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
-) -> None:
+def list_command(ctx: typer.Context, as_json: JsonList = False) -> None:
     """Runs with a pain report (runs without one are unknown and not listed)."""
     st = state(ctx)
     with st.engine.connect() as conn:
         frame = pain_reports(conn, st.user_id)
-    if as_json:
-        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-        print_json(records)
-        return
     unit = st.units
-    table = Table(box=None, header_style="bold")
-    for col in ("run", "date", "status", "onset", "severity", "where", "source"):
-        table.add_column(col)
-    for r in frame.itertuples():
-        table.add_row(
+    records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records") if as_json else None
+    print_list(
+        list(frame.itertuples()),
+        as_json,
+        ("run", "date", "status", "onset", "severity", "where", "source"),
+        lambda r: (
             str(r.activity_id),
             r.start_utc.strftime("%Y-%m-%d"),
             r.status,
@@ -200,8 +193,9 @@ def list_command(
             "-" if r.severity is None else str(r.severity),
             ", ".join(r.locations),
             r.source + ("" if r.confirmed else " (draft)"),
-        )
-    console.print(table)
+        ),
+        json_rows=records,
+    )
 
 
 def _when(item: dict[str, Any]) -> str:

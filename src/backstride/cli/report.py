@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from backstride.cli.analyze import DEFAULT_TARGETS
 from backstride.cli.invocation import state
 from backstride.cli.output import console, handle_errors
-from backstride.units import parse_distance
+from backstride.units import default_target_m, parse_distance
 
 
 def register(app: typer.Typer) -> None:
@@ -28,7 +27,7 @@ def register(app: typer.Typer) -> None:
         """Write the report: one HTML file that works offline and prints to PDF from a browser."""
         st = state(ctx)
         unit = st.units
-        target_m = parse_distance(target, unit) if target else DEFAULT_TARGETS[unit]
+        target_m = parse_distance(target, unit) if target else default_target_m(unit)
         from backstride.report import write_report  # heavy (scipy): loaded when used
 
         path = write_report(

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from backstride.cli.invocation import state
 from backstride.cli.log_common import need
-from backstride.cli.output import console, handle_errors, print_json
+from backstride.cli.output import JsonList, console, handle_errors, print_list
 from backstride.log.routines import CATEGORIES, add_routine, list_routines, log_routine
 from backstride.log.validate import parse_local_time
 
@@ -20,22 +19,17 @@ routine_app = typer.Typer(
 
 @routine_app.command("list")
 @handle_errors
-def list_command(
-    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False
-) -> None:
+def list_command(ctx: typer.Context, as_json: JsonList = False) -> None:
     """Your routines and the starter list, with how often each was logged."""
     st = state(ctx)
     with st.engine.connect() as conn:
         rows = list_routines(conn, st.user_id)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(box=None, header_style="bold")
-    for col in ("name", "category", "times", "description"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(r["name"], r["category"], str(r["times"]), r["description"] or "")
-    console.print(table)
+    print_list(
+        rows,
+        as_json,
+        ("name", "category", "times", "description"),
+        lambda r: (r["name"], r["category"], str(r["times"]), r["description"] or ""),
+    )
 
 
 @routine_app.command("add")

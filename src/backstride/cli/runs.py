@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from backstride.cli.invocation import state
-from backstride.cli.output import console, handle_errors, print_json
+from backstride.cli.output import JsonList, console, handle_errors, print_json
 from backstride.cli.pain_text import marker
 from backstride.runview import run_detail, run_record
 from backstride.store.activities import list_activities
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def runs_command(
         ctx: typer.Context,
-        as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+        as_json: JsonList = False,
         sport: Annotated[str, typer.Option("--sport", help="Sport to list, or 'all'.")] = "running",
     ) -> None:
         """List runs: date, distance, time, pace, elevation loss, HR, cadence, shoe, pain."""

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from backstride.cli.invocation import state
-from backstride.cli.output import console, handle_errors, print_json
+from backstride.cli.output import JsonList, console, handle_errors, print_list
 from backstride.log.shoes import add_shoe, list_shoes, retire_shoe, set_run_shoe
 from backstride.log.validate import parse_day
 from backstride.units import format_distance
@@ -75,29 +74,24 @@ def set_command(
 
 @shoe_app.command("list")
 @handle_errors
-def list_command(
-    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False
-) -> None:
+def list_command(ctx: typer.Context, as_json: JsonList = False) -> None:
     """Shoes with their mileage."""
     st = state(ctx)
     with st.engine.connect() as conn:
         rows = list_shoes(conn, st.user_id)
-    if as_json:
-        print_json(rows)
-        return
     unit = st.units
-    table = Table(box=None, header_style="bold")
-    for col in ("shoe", "runs", "distance", "since", "retired"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
+    print_list(
+        rows,
+        as_json,
+        ("shoe", "runs", "distance", "since", "retired"),
+        lambda r: (
             r["name"],
             str(r["runs"]),
             format_distance(r["distance_m"], unit, 1),
             str(r["started_on"] or "-"),
             str(r["retired_on"] or ""),
-        )
-    console.print(table)
+        ),
+    )
 
 
 def register(app: typer.Typer) -> None:

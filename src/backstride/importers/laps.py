@@ -16,8 +16,9 @@ from itertools import pairwise
 import numpy as np
 
 from backstride.importers.model import Lap
+from backstride.units import METRES_PER_MILE
 
-MILE_M = 1609.344
+MILE_M = METRES_PER_MILE
 #: Distances (metres) at which devices close automatic laps.
 ROUND_SPLITS_M = (400.0, 500.0, 1000.0, 2000.0, 5000.0, MILE_M / 2, MILE_M, 2 * MILE_M, 5 * MILE_M)
 #: Relative difference from a round split still taken as that split (GPS and device distances differ).

@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from backstride.errors import ValidationError
+from backstride.jsonready import json_ready
 from backstride.store.codec import decode_streams
 from backstride.store.engine import current_revision
 from backstride.store.schema import metadata
@@ -117,17 +118,11 @@ def owned(table: Table, user_id: int) -> ColumnElement[bool]:
 
 
 def _to_json(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return value.isoformat()
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
+    """A column's value for the archive: bytes in base64; a naive datetime stays naive (the column
+    has no zone), so that a restore gives back exactly what was stored."""
     if isinstance(value, bytes | memoryview):
         return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return json_ready(value, naive_utc=False)
 
 
 def _from_json(column: Any, value: Any) -> Any:

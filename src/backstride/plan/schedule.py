@@ -36,10 +36,10 @@ from typing import Any, Literal
 
 from backstride.plan.history import BACK_OFF_SEVERITY, RecentRun, already_reached, painful_weeks
 from backstride.plan.profile import SPIKE_LIMIT, SPIKE_WINDOW_DAYS, WEEKLY_JUMP
-from backstride.units import floor_distance, format_distance
+from backstride.units import METRES_PER_MILE, floor_distance, format_distance
 
 #: Where to start when there is no run in the past 30 days and no median (one mile).
-DEFAULT_START_M = 1609.344
+DEFAULT_START_M = METRES_PER_MILE
 #: Easy runs: this share of the long run, and at most this share of the median pain-free distance.
 EASY_SHARE = 0.65
 EASY_UNDER_MEDIAN = 0.9

@@ -44,6 +44,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from backstride.analysis.survival import loglog_interval
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -131,20 +133,6 @@ def _actuarial(d: FloatArray, x: FloatArray) -> tuple[FloatArray, FloatArray, Fl
     return at_risk, hazard, surv
 
 
-def _loglog_ci(surv: FloatArray, var_log_s: FloatArray, q: float) -> tuple[FloatArray, FloatArray]:
-    """The CI ``q`` standard errors wide on the log(-log S) scale, from the variance of log S."""
-    low: FloatArray = surv.copy()
-    high: FloatArray = surv.copy()
-    inside = (surv > 0) & (surv < 1)
-    log_s = np.log(surv[inside])
-    with np.errstate(invalid="ignore", over="ignore"):
-        half = q * np.sqrt(var_log_s[inside]) / np.abs(log_s)
-        base = np.log(-log_s)
-        low[inside] = np.exp(-np.exp(base + half))
-        high[inside] = np.exp(-np.exp(base - half))
-    return low, high
-
-
 def _ends(n_bins: int, bin_m: int) -> FloatArray:
     return (np.arange(n_bins, dtype=float) + 1.0) * bin_m
 
@@ -159,7 +147,7 @@ def life_table(events: ArrayLike, exits: ArrayLike, bin_m: int, alpha: float = 0
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where((d > 0) & (at_risk > d), d / (at_risk * (at_risk - d)), 0.0)
     z = float(stats.norm.ppf(1 - alpha / 2))
-    low, high = _loglog_ci(surv, np.cumsum(terms), z)
+    low, high = loglog_interval(surv, np.cumsum(terms), z)
     return LifeTable(bin_m, _ends(d.size, bin_m), at_risk, d, x, surv, low, high)
 
 
@@ -286,7 +274,7 @@ def pooled_life_table(
     var = _jackknife_var(r, j, d, x, w, n_bins) if n_runners > 1 else np.full(n_bins, np.inf)
     df = degrees_of_freedom(w * runs_of)
     q = float(stats.t.ppf(1 - alpha / 2, df)) if df > 0 else np.inf
-    low, high = _loglog_ci(surv, var, q)
+    low, high = loglog_interval(surv, var, q)
     return LifeTable(
         bin_m,
         _ends(n_bins, bin_m),

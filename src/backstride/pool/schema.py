@@ -22,6 +22,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from backstride.experiments.design import OUTCOMES
+from backstride.experiments.verdict import VERDICTS
+from backstride.log.routines import CATEGORIES as ROUTINE_CATEGORIES
+from backstride.log.run_tags import SURFACES as RUN_SURFACES
+
 AGE_BANDS = ("<20", "20-29", "30-39", "40-49", "50-59", "60+", "unknown")
 SEXES = ("female", "male", "other", "unknown")
 BMI_BANDS = ("<18.5", "18.5-25", "25-30", "30+", "unknown")
@@ -29,20 +34,8 @@ YEARS_RUNNING_BANDS = ("<1", "1-3", "3-10", "10+", "unknown")
 LIFTS = ("yes", "no", "unknown")
 LIFTING_STYLES = ("none", "westside", "powerlifting", "bodybuilding", "general", "unknown")
 WEEKLY_DISTANCE_BANDS = ("<10km", "10-25km", "25-50km", "50-80km", "80km+", "unknown")
-SURFACES = ("road", "trail", "track", "treadmill", "unknown")
+SURFACES = (*RUN_SURFACES, "unknown")
 DESIGNS = ("ab-pairs",)
-OUTCOMES = ("onset", "severity", "peg")
-VERDICTS = ("benefit", "harm", "no meaningful difference", "inconclusive")
-ROUTINE_CATEGORIES = (
-    "stretch",
-    "core",
-    "glute",
-    "back-extensor",
-    "foam-roll",
-    "yoga-pilates",
-    "mobility",
-    "warm-up",
-)
 
 #: Profile fields in the order used for grouping and for "runners like me".
 PROFILE_FIELDS = ("age_band", "sex", "bmi_band", "years_running", "lifts", "lifting_style", "weekly_distance")

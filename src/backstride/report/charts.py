@@ -15,7 +15,8 @@ import pandas as pd
 from backstride.analysis.factors import FactorResult
 from backstride.analysis.findings import Change, Findings
 from backstride.report.svg import Chart, nice_ticks
-from backstride.units import distance_in, elevation_in, elevation_unit
+from backstride.run_series import run_series
+from backstride.units import distance_in, elevation_unit
 
 
 def _dist_ticks(hi_unit: float, unit: str) -> list[tuple[float, str]]:
@@ -141,38 +142,35 @@ def forest_chart(factors: Sequence[FactorResult], titles: Mapping[str, str]) -> 
 
 
 def run_profile_chart(streams: Mapping[str, np.ndarray], onset_m: float | None, unit: str, when: str) -> str:
-    """Elevation (area) and pace (line) along one run, the onset marked."""
-    d = np.asarray(streams.get("distance", []), float)
-    alt = np.asarray(streams.get("altitude", np.full(d.size, np.nan)), float)
-    if d.size < 10 or not np.isfinite(alt).any():
+    """Elevation (line) and pace (line, its own scale) along one run, the onset marked: the series of
+    :func:`backstride.run_series.run_series`, as the run page draws them."""
+    if np.asarray(streams.get("distance", [])).size < 10:
         return ""
-    step = max(1, d.size // 400)
-    d, alt = d[::step], alt[::step]
-    t = np.asarray(streams.get("t", np.arange(d.size * step)), float)[::step]
-    xs = [distance_in(v, unit) for v in d]
-    alt = elevation_in(1.0, unit) * alt  # feet with miles
+    run = run_series(dict(streams), unit)
+    if run is None or not np.isfinite(run.values.get("altitude", np.nan)).any():
+        return ""
+    xs = [distance_in(v, unit) for v in run.distance_m]  # NaN for an empty bin
+    far = float(np.nanmax(xs))
+    alt = run.values["altitude"]
     lo, up = float(np.nanmin(alt)), float(np.nanmax(alt))
     pad = max((up - lo) * 0.1, 1.0)
-    chart = Chart.new((0.0, max(xs)), (lo - pad, up + pad), f"Elevation and pace of the run on {when}")
+    chart = Chart.new((0.0, far), (lo - pad, up + pad), f"Elevation and pace of the run on {when}")
     chart.axes(
-        _dist_ticks(max(xs), unit)[:-1] or [(0.0, "0")],
+        _dist_ticks(far, unit)[:-1] or [(0.0, "0")],
         [(v, f"{v:.0f} {elevation_unit(unit)}") for v in nice_ticks(lo - pad, up + pad, 4)],
         "distance",
         "elevation",
     )
     chart.polyline(xs, list(alt), "line elev")
-    # pace on its own scale, drawn into the same box (right axis labels)
-    per_unit = 1609.344 if unit == "mi" else 1000.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pace = np.diff(t) / np.diff(d) * per_unit / 60.0
-    pace = pd.Series(pace).rolling(15, min_periods=1, center=True).median().to_numpy()
-    good = np.isfinite(pace) & (pace > 0) & (pace < 30)
+    # pace (minutes per unit) on its own scale, drawn into the same box (right axis labels)
+    pace = run.values.get("pace", np.full(len(xs), np.nan)) / 60.0
+    good = np.isfinite(pace)
     if good.sum() > 5:
         p_lo, p_hi = float(np.nanpercentile(pace[good], 2)), float(np.nanpercentile(pace[good], 98))
         p_hi = max(p_hi, p_lo + 0.5)
         scaled = (lo - pad) + (pace - p_lo) / (p_hi - p_lo) * (up - lo + 2 * pad)
         scaled = np.where(good, np.clip(scaled, lo - pad, up + pad), np.nan)
-        chart.polyline(xs[1:], list(scaled), "line pace")
+        chart.polyline(xs, list(scaled), "line pace")
         for v in (p_lo, p_hi):
             y = (lo - pad) + (v - p_lo) / (p_hi - p_lo) * (up - lo + 2 * pad)
             chart.text(

@@ -7,7 +7,9 @@ from datetime import date
 
 import numpy as np
 
-MILE_M = 1609.344
+from backstride.units import METRES_PER_MILE
+
+MILE_M = METRES_PER_MILE
 TENTH_MILE_M = MILE_M / 10
 
 

@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from backstride.units import KG_PER_LB, METRES_PER_MILE
+
 Q = "HKQuantityTypeIdentifier"
 WATCH = "Anna’s Apple Watch"
 PHONE = "Anna’s iPhone"
@@ -45,8 +47,8 @@ PHONE_DEVICE = (
     "&lt;&lt;HKDevice: 0x283d1a2b0&gt;, name:iPhone, manufacturer:Apple Inc., model:iPhone, "
     "hardware:iPhone14,5, software:17.1&gt;"
 )
-MILE_M = 1609.344
-LB_KG = 0.45359237
+MILE_M = METRES_PER_MILE
+LB_KG = KG_PER_LB
 
 #: Apple's DTD as it stands at the top of export.xml (HealthKit Export Version 14).
 DTD = """<!DOCTYPE HealthData [

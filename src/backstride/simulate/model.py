@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from backstride.units import METRES_PER_MILE
+
 FloatArray = NDArray[Any]
 
 GRID_M = 10.0
@@ -107,7 +109,7 @@ class Scenario:
     p_lap: float = 0.7
     p_interval: float = 0.2
     p_unknown: float = 0.1
-    lap_m: float = 1609.344
+    lap_m: float = METRES_PER_MILE
     cramp_after_m: float = 1300.0
     name: str = "simulated runner"
 

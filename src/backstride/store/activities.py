@@ -27,12 +27,9 @@ SAME_RUN_DISTANCE_TOLERANCE = 0.10
 
 SaveStatus = Literal["imported", "duplicate", "merged"]
 
-#: Summary columns copied from an :class:`Activity` to the ``activities`` table.
-SUMMARY_FIELDS = (
-    "source",
-    "sport",
-    "sub_sport",
-    "utc_offset_s",
+#: A run's summary measurements, in SI units as the ``activities`` table stores them: one list for the
+#: store, the run records (:mod:`backstride.runview`) and the feature table.
+SUMMARY_MEASURES = (
     "distance_m",
     "moving_s",
     "elapsed_s",
@@ -46,8 +43,9 @@ SUMMARY_FIELDS = (
     "avg_stance_time",
     "avg_step_length",
     "avg_power",
-    "device",
 )
+#: Summary columns copied from an :class:`Activity` to the ``activities`` table.
+SUMMARY_FIELDS = ("source", "sport", "sub_sport", "utc_offset_s", *SUMMARY_MEASURES, "device")
 
 
 @dataclass(frozen=True)
@@ -353,16 +351,9 @@ def warnings_of(row: dict[str, Any]) -> list[str]:
     return text.split("\n") if text else []
 
 
-def as_json_ready(value: Any) -> Any:
-    """Datetimes to ISO 8601 (UTC, ``Z``), for ``--json`` output."""
-    if isinstance(value, datetime):
-        return _utc(value).isoformat().replace("+00:00", "Z")
-    return value
-
-
 __all__ = [
+    "SUMMARY_MEASURES",
     "SaveResult",
-    "as_json_ready",
     "count_activities",
     "file_names",
     "list_activities",

@@ -12,16 +12,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from backstride.lru import LRU
+from backstride.units import default_target_m
 
 logger = logging.getLogger(__name__)
 
 
 def finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
-
-
-#: The default target of "chance of running X pain-free", per display unit (as ``backstride analyze``).
-DEFAULT_TARGETS = {"mi": 3 * 1609.344, "km": 5000.0}
 
 
 @dataclass
@@ -60,7 +57,7 @@ def analysis_view(
 
     with engine.connect() as conn:
         overview = cached_overview(conn, user_id, overviews)
-    target = DEFAULT_TARGETS.get(unit, DEFAULT_TARGETS["km"]) if target_m is None else target_m
+    target = default_target_m(unit) if target_m is None else target_m
     try:
         return AnalysisView(analyze_user(engine, user_id, target), overview)
     except BackstrideError as exc:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import math
-import shutil
-import tempfile
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
@@ -14,9 +10,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from backstride.errors import NotFoundError, ValidationError
-from backstride.ingest.files import import_paths
-from backstride.log.pain import delete_pain, onset_from_first_lap_hook, record_pain
+from backstride.errors import NotFoundError
+from backstride.jsonready import json_ready
+from backstride.log.pain import delete_pain, record_pain
 from backstride.log.run_tags import get_context
 from backstride.runview import run_detail, run_record
 from backstride.store.run_list import RunFilter, runs_page
@@ -28,9 +24,9 @@ from backstride.web.request_models import (
     day_end,
     day_start,
     optional_distance,
-    safe_filename,
 )
-from backstride.web.state import State, run_slow
+from backstride.web.state import State
+from backstride.web.uploads import import_uploads
 from backstride.web.viewer import Who, Writer, units_for
 
 
@@ -50,32 +46,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(check_origin)], responses=ERRORS)
 
 RunId = Annotated[int, PathParam(ge=1, le=MAX_ID, description="The run's id.")]
-#: Largest single upload, bytes (a whole Strava export fits).
-MAX_UPLOAD_BYTES = 4 * 1024**3
-
-
-_PLAIN = (str, int, bool, type(None))
-
-
-def clean(value: Any) -> Any:
-    """JSON-ready: NaN/inf -> null, datetimes -> ISO 8601 UTC with ``Z``, dates -> ISO."""
-    if type(value) in _PLAIN:  # the common case first: most values need nothing
-        return value
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, datetime):
-        from backstride.store.activities import as_json_ready
-
-        return as_json_ready(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return clean(value.item())
-    return value
 
 
 def _run_item(row: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +90,9 @@ def list_runs(
     with state.engine.connect() as conn:
         rows, total = runs_page(conn, who.user_id, filters, limit, offset)
     # Already JSON-ready: answered as is, without FastAPI's second walk through every value.
-    body = clean({"total": total, "limit": limit, "offset": offset, "runs": [_run_item(r) for r in rows]})
+    body = json_ready(
+        {"total": total, "limit": limit, "offset": offset, "runs": [_run_item(r) for r in rows]}
+    )
     return JSONResponse(body)
 
 
@@ -130,7 +102,7 @@ def get_run(run_id: RunId, who: Who, state: State) -> dict[str, Any]:
     with state.engine.connect() as conn:
         detail = run_detail(conn, who.user_id, run_id)
         detail["context"] = get_context(conn, who.user_id, run_id)
-    return clean(detail)
+    return json_ready(detail)
 
 
 @router.put("/runs/{run_id}/pain")
@@ -154,7 +126,7 @@ def put_pain(run_id: RunId, body: PainBody, who: Writer, state: State) -> dict[s
             source="web",
             default_unit=unit,
         )
-    return clean(report)
+    return json_ready(report)
 
 
 @router.delete("/runs/{run_id}/pain", status_code=204)
@@ -164,37 +136,6 @@ def remove_pain(run_id: RunId, who: Writer, state: State) -> Response:
         if not delete_pain(conn, who.user_id, run_id):
             raise NotFoundError(f"run {run_id} has no pain report")
     return Response(status_code=204)
-
-
-async def _save_uploads(files: list[UploadFile], folder: Path) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for i, upload in enumerate(files):
-        target = folder / safe_filename(upload.filename, i)
-        size = 0
-        with target.open("wb") as out:
-            while chunk := await upload.read(1024 * 1024):
-                size += len(chunk)
-                if size > MAX_UPLOAD_BYTES:
-                    raise ValidationError(f"{upload.filename}: larger than {MAX_UPLOAD_BYTES // 1024**3} GB")
-                out.write(chunk)
-        names[str(target)] = (upload.filename or target.name).replace("\x00", "")[-200:]
-    return names
-
-
-def import_uploads(state: Any, user_id: int, folder: Path, names: dict[str, str]) -> dict[str, Any]:
-    """Import saved uploads; file names in the summary are the uploaded names, not temp paths."""
-    summary = import_paths(
-        state.engine, list(names), user_id=user_id, workers=1, on_saved=onset_from_first_lap_hook
-    ).as_dict()
-    files: list[dict[str, Any]] = summary["files"]  # type: ignore[assignment]
-    for entry in files:
-        for temp, original in names.items():
-            if entry["name"].startswith(temp):
-                entry["name"] = original + entry["name"][len(temp) :]
-                break
-        else:
-            entry["name"] = entry["name"].replace(str(folder) + "/", "")
-    return summary
 
 
 @router.post(
@@ -211,15 +152,10 @@ async def post_imports(
     files: Annotated[list[UploadFile], File(description="FIT, GPX, TCX (also .gz) or a Strava export zip")],
 ) -> JSONResponse:
     """Import uploaded files like ``backstride import --json``; 422 when any file failed."""
-    folder = Path(tempfile.mkdtemp(prefix="backstride-upload-"))
-    try:
-        names = await _save_uploads(files, folder)
-        summary = await run_slow(state, import_uploads, state, who.user_id, folder, names)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    summary = await import_uploads(state, who.user_id, files)
     counts: dict[str, int] = summary["counts"]
     status = 422 if counts["failed"] else 200
-    return JSONResponse(clean(summary), status_code=status)
+    return JSONResponse(json_ready(summary), status_code=status)
 
 
 @router.get("/analysis")
@@ -236,4 +172,4 @@ def analysis(
     ``not enough data`` or ``not available``. Metres; a median is ``null`` when not reached."""
     unit = units_for(state, who)
     target_m = optional_distance(target, unit)
-    return clean(analysis_view(state.engine, who.user_id, state.overviews, unit, target_m).to_dict())
+    return json_ready(analysis_view(state.engine, who.user_id, state.overviews, unit, target_m).to_dict())

@@ -1,10 +1,10 @@
 """The run chart: elevation, pace, heart rate and cadence against distance, as SVG geometry.
 
 The server draws the chart (so it works without JavaScript and the onset marker is in the page);
-``static/chart.js`` adds a cross-hair that reads the values at a distance. Distances are metres in the
+``static/chart.js`` adds a cross-hair that reads the values at a distance. The series are those of
+:func:`backstride.run_series.run_series`, which the report draws too: distances are metres in the
 data and the display unit on the axis; elevation is in feet with miles, metres with kilometres; pace
-is seconds per display unit (faster is up), from the speed stream or, when a file has none (GPX), from
-the distance and time of the track.
+is seconds per display unit (faster is up).
 """
 
 from __future__ import annotations
@@ -16,18 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from backstride.units import distance_in, elevation_in, elevation_unit, format_duration
+from backstride.run_series import run_series
+from backstride.units import distance_in, elevation_unit, format_duration, metres_per
 
 WIDTH = 400.0
 PANEL_H = 70.0
 GAP = 22.0
 LEFT = 0.0
 TOP = 14.0
-MAX_POINTS = 400
-#: Paces slower than this (seconds per km) are standing still and left out of the pace line.
-SLOWEST_PACE_S_PER_KM = 15 * 60.0
-#: Speed derived from the track: distance over time across this many samples either side.
-SPEED_HALF_WINDOW = 5
 
 
 @dataclass
@@ -60,19 +56,6 @@ class Chart:
     axis: list[tuple[float, str]] = field(default_factory=list)
 
 
-def _bins(d: np.ndarray, n: int) -> np.ndarray:
-    edges = np.linspace(d[0], d[-1], n + 1)
-    return np.clip(np.searchsorted(edges, d, side="right") - 1, 0, n - 1)
-
-
-def _binned(values: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
-    ok = np.isfinite(values)
-    sums = np.bincount(idx[ok], weights=values[ok], minlength=n)
-    counts = np.bincount(idx[ok], minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-
-
 def _polyline(x: np.ndarray, y: np.ndarray, top: float, invert: bool = False) -> tuple[str, float, float]:
     ok = np.isfinite(y)
     if ok.sum() < 2:
@@ -88,27 +71,6 @@ def _polyline(x: np.ndarray, y: np.ndarray, top: float, invert: bool = False) ->
     return " ".join(parts), low, high
 
 
-def track_speed(streams: dict[str, np.ndarray]) -> np.ndarray | None:
-    """Speed (m/s) from the distance and time streams, for files that record no speed (GPX):
-    the distance covered over :data:`SPEED_HALF_WINDOW` samples either side, over the time it took."""
-    t, d = streams.get("t"), streams.get("distance")
-    if t is None or d is None:
-        return None
-    t, d = np.asarray(t, float), np.asarray(d, float)
-    ok = np.flatnonzero(np.isfinite(t) & np.isfinite(d))
-    if ok.size < 3:
-        return None
-    k = SPEED_HALF_WINDOW
-    tt, dd = t[ok], d[ok]
-    lo = np.clip(np.arange(ok.size) - k, 0, ok.size - 1)
-    hi = np.clip(np.arange(ok.size) + k, 0, ok.size - 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        found = (dd[hi] - dd[lo]) / (tt[hi] - tt[lo])
-    speed = np.full(d.shape, np.nan)
-    speed[ok] = np.where(np.isfinite(found) & (found >= 0), found, np.nan)
-    return speed
-
-
 def _x(metres: float, total: float) -> float:
     return LEFT + WIDTH * min(max(metres / total, 0.0), 1.0)
 
@@ -116,49 +78,30 @@ def _x(metres: float, total: float) -> float:
 def build_chart(
     streams: dict[str, np.ndarray], laps: list[dict[str, Any]], pain: dict[str, Any] | None, unit: str
 ) -> Chart | None:
-    """The chart of one run, or ``None`` when the run has no distance stream."""
-    d = streams.get("distance")
-    if d is None:
+    """The chart of one run (its :func:`~backstride.run_series.run_series`), or ``None`` when the run
+    has no distance stream or nothing to draw."""
+    run = run_series(streams, unit)
+    if run is None:
         return None
-    ok = np.isfinite(d)
-    if ok.sum() < 2 or float(np.nanmax(d)) <= 0:
-        return None
-    order = np.flatnonzero(ok)
-    dist = d[order]
-    total = float(dist[-1])
-    n = min(MAX_POINTS, dist.size)
-    idx = _bins(dist, n)
-    xd = _binned(dist, idx, n)
+    total = run.total_m
+    xd = run.distance_m
     x = np.array([_x(v, total) if np.isfinite(v) else math.nan for v in xd])
-    per_unit = 1609.344 if unit == "mi" else 1000.0
-    specs: list[tuple[str, str, str | None, bool]] = [
-        ("altitude", f"elevation ({elevation_unit(unit)})", "altitude", False),
-        ("pace", f"pace (/{unit})", "speed", True),
-        ("heart_rate", "heart rate (bpm)", "heart_rate", False),
-        ("cadence", "cadence (spm)", "cadence", False),
-    ]
+    per_unit = metres_per(unit)
+    labels = {
+        "altitude": f"elevation ({elevation_unit(unit)})",
+        "pace": f"pace (/{unit})",
+        "heart_rate": "heart rate (bpm)",
+        "cadence": "cadence (spm)",
+    }
     chart = Chart(WIDTH, 0.0)
     series: dict[str, list[Any]] = {"d": [round(v, 1) for v in xd.tolist()]}
     top = TOP
-    for key, label, column, invert in specs:
-        raw = streams.get(column or key)
-        if raw is None and key == "pace":
-            raw = track_speed(streams)
-        if raw is None:
-            continue
-        values = _binned(raw[order].astype(float), idx, n)
-        if key == "altitude":
-            values = elevation_in(1.0, unit) * values
-        if key == "pace":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                pace = per_unit / values
-            slowest = SLOWEST_PACE_S_PER_KM * per_unit / 1000.0
-            values = np.where((pace > 0) & (pace < slowest), pace, np.nan)
-        points, low, high = _polyline(x, values, top, invert)
+    for key, values in run.values.items():
+        points, low, high = _polyline(x, values, top, invert=key == "pace")
         if not points:
             continue
         fmt = format_duration if key == "pace" else (lambda v: f"{v:.0f}")
-        chart.panels.append(Panel(key, label, top, points, fmt(low), fmt(high)))
+        chart.panels.append(Panel(key, labels[key], top, points, fmt(low), fmt(high)))
         series[key] = [None if not math.isfinite(v) else round(v, 1) for v in values.tolist()]
         top += PANEL_H + GAP
     if not chart.panels:

@@ -25,8 +25,5 @@ class PageCache(LRU[str]):
 
     def page(self, key: Hashable, csrf: str, make: Callable[[str], str]) -> HTMLResponse:
         """The page of ``key`` with ``csrf`` as the token; ``make(placeholder)`` renders it on a miss."""
-        text = self.get(key)
-        if text is None:
-            text = make(self.placeholder)
-            self.put(key, text)
+        text = self.get_or_make(key, lambda: make(self.placeholder))
         return HTMLResponse(text.replace(self.placeholder, csrf))

@@ -17,11 +17,12 @@ from starlette.responses import Response
 from backstride.errors import ValidationError
 from backstride.log.archive import delete_all, export
 from backstride.store.prefs import PREFERENCES, get_pref, set_pref
-from backstride.web.analysis_view import DEFAULT_TARGETS, analysis_view
-from backstride.web.api import _save_uploads, import_uploads
+from backstride.units import default_target_m
+from backstride.web.analysis_view import analysis_view
 from backstride.web.csrf import check_csrf
 from backstride.web.state import State, run_slow
 from backstride.web.templating import render
+from backstride.web.uploads import import_uploads
 from backstride.web.viewer import Who, Writer, units_for
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
@@ -39,12 +40,7 @@ async def upload_form(
     request: Request, who: Writer, state: State, files: Annotated[list[UploadFile], File()]
 ) -> Response:
     """The same import as ``POST /api/imports``, for browsers without JavaScript."""
-    folder = Path(tempfile.mkdtemp(prefix="backstride-upload-"))
-    try:
-        names = await _save_uploads(files, folder)
-        summary = await run_slow(state, import_uploads, state, who.user_id, folder, names)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    summary = await import_uploads(state, who.user_id, files)
     failed = summary["counts"]["failed"]
     return render(request, who, "upload.html", {"summary": summary}, status=422 if failed else 200)
 
@@ -65,7 +61,7 @@ def report_download(who: Who, state: State) -> Response:
         state.engine,
         who.user_id,
         unit=unit,
-        target_m=DEFAULT_TARGETS[unit],
+        target_m=default_target_m(unit),
         pool_dir=state.settings.pool_dir,
     )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
@@ -143,6 +139,6 @@ def delete_everything(
     if confirm.strip().lower() != DELETE_WORD:
         raise ValidationError(f"type {DELETE_WORD!r} to confirm deleting everything")
     summary = delete_all(state.engine, who.user_id)
-    state.cache.clear()
+    state.pool_reports.clear()
     state.overviews.clear()
     return RedirectResponse(f"/settings?deleted={summary.total}", status_code=303)

@@ -28,10 +28,6 @@ from backstride.web.viewer import Who, Writer, units_for
 logger = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
-#: Reports of one pool folder kept per app (keyed by the folder's parquet files), at most this many.
-POOL_CACHE_SIZE = 4
-
-
 # --- the plan -------------------------------------------------------------------------------------
 
 
@@ -110,19 +106,13 @@ def pool_view(state: WebState, pool_dir: Path) -> dict[str, Any] | None:
     if not pool_dir.is_dir() or Pool(pool_dir).is_empty():
         return None
     key = _pool_signature(pool_dir)
-    kept: dict[Any, dict[str, Any]] = state.cache.setdefault("pool-reports", {})
-    found = kept.get(key)
-    if found is None:
-        found = report_for(pool_dir)
-        if len(kept) >= POOL_CACHE_SIZE:
-            kept.clear()
-        kept[key] = found
-    return found
+    return state.pool_reports.get_or_make(key, lambda: report_for(pool_dir))
 
 
 @router.get("/pool")
 def pool_page(request: Request, who: Who, state: State) -> Response:
     from backstride.pool.lifetable import MIN_RUNNERS
+
     pool_dir = state.settings.pool_dir
     try:
         report = pool_view(state, pool_dir)

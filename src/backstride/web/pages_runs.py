@@ -170,12 +170,12 @@ def _chart(state: WebState, conn: Connection, detail: dict[str, Any], unit: str)
         marks,
         unit,
     )
-    found: Chart | None = state.charts.get(key)
-    if found is None:
-        found = build_chart(
+    found: Chart | None = state.charts.get_or_make(
+        key,
+        lambda: build_chart(
             decode_streams(row.codec, row.columns, row.data), detail["lap_list"], detail["pain"], unit
-        )
-        state.charts.put(key, found)
+        ),
+    )
     return found
 
 

@@ -92,7 +92,7 @@ def _sync(state: Any, user_id: int) -> dict[str, Any]:
     result = sync(
         state.engine, user_id, wait=False, on_saved=onset_from_first_lap_hook, base=state.settings.strava_url
     )
-    state.cache.clear()
+    state.pool_reports.clear()
     state.overviews.clear()
     return result.as_dict()
 

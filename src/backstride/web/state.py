@@ -17,6 +17,8 @@ from backstride.lru import LRU
 from backstride.web.pagecache import PageCache
 
 T = TypeVar("T")
+#: Pooled reports kept (one per state of the pool folder).
+POOL_REPORTS = 4
 
 
 @dataclass
@@ -28,10 +30,10 @@ class WebState:
     multi_user: bool
     secret: bytes
     secure_cookies: bool
-    cache: dict[Any, Any] = field(default_factory=dict)
     pages: PageCache = field(default_factory=PageCache)
     charts: LRU[Any] = field(default_factory=LRU)
     overviews: LRU[dict[str, Any]] = field(default_factory=LRU)
+    pool_reports: LRU[dict[str, Any]] = field(default_factory=lambda: LRU(POOL_REPORTS))
     slow_limiter: Any = None
 
 

@@ -7,27 +7,28 @@ time of writing, so one export can hold ``km`` and ``mi``, ``kg`` and ``lb`` sid
 from __future__ import annotations
 
 from backstride.errors import BadFileError
+from backstride.units import KG_PER_LB, METRES_PER_FOOT, METRES_PER_KM, METRES_PER_MILE, METRES_PER_YARD
 
 #: Unit -> factor onto metres, metres per second, kilograms, seconds (by kind).
 _LENGTH = {
     "m": 1.0,
-    "km": 1000.0,
+    "km": METRES_PER_KM,
     "cm": 0.01,
     "mm": 0.001,
-    "mi": 1609.344,
-    "ft": 0.3048,
-    "yd": 0.9144,
+    "mi": METRES_PER_MILE,
+    "ft": METRES_PER_FOOT,
+    "yd": METRES_PER_YARD,
     "in": 0.0254,
 }
 _SPEED = {
     "m/s": 1.0,
     "km/hr": 1 / 3.6,
     "km/h": 1 / 3.6,
-    "mi/hr": 1609.344 / 3600,
-    "mi/h": 1609.344 / 3600,
-    "ft/s": 0.3048,
+    "mi/hr": METRES_PER_MILE / 3600,
+    "mi/h": METRES_PER_MILE / 3600,
+    "ft/s": METRES_PER_FOOT,
 }
-_MASS = {"kg": 1.0, "g": 0.001, "lb": 0.45359237, "st": 6.35029318, "oz": 0.028349523125}
+_MASS = {"kg": 1.0, "g": 0.001, "lb": KG_PER_LB, "st": 6.35029318, "oz": 0.028349523125}
 _TIME = {"ms": 0.001, "s": 1.0, "min": 60.0, "hr": 3600.0, "h": 3600.0, "d": 86400.0}
 
 
