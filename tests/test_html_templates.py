@@ -27,7 +27,7 @@ ALLOWED = {
     "report/svg.py": "inline-SVG plotting kit, escapes its text",
     # GPX 1.1 writers: XML files for other apps, not HTML (GPX has its own <time> and <name>).
     "importers/gpx.py": "GPX (XML) writer",
-    "simulate/health_export.py": "the simulated Apple Health export's GPX routes (XML)",
+    "simulate/health_export/routes.py": "the simulated Apple Health export's GPX routes (XML)",
 }
 
 
