@@ -14,13 +14,16 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from backstride.config import database_url
 from backstride.store.engine import open_store
+
+if TYPE_CHECKING:
+    from backstride.demo import DemoResult
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 PG_ENV = "BACKSTRIDE_TEST_PG"
@@ -99,6 +102,16 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     for var in ENVIRONMENT:
         monkeypatch.delenv(var.name, raising=False)
     monkeypatch.setenv("BACKSTRIDE_HOME", str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.fixture(scope="session")
+def demo_result(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    """The demo's whole job (simulated files, import, analysis, report; default seed, ending last
+    week), made once per test process and shared by the modules that read it. A test that writes to
+    the store works on a copy (``shutil.copy(demo_result.db_path, ...)``), never on this one."""
+    from backstride.demo import DEMO_SEED, run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo"), seed=DEMO_SEED)
 
 
 def _pg_server() -> str:

@@ -15,9 +15,10 @@ from backstride.demo import DemoResult, run_demo
 from backstride.errors import ValidationError
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    return run_demo(tmp_path_factory.mktemp("demo"))
+@pytest.fixture
+def demo(demo_result: DemoResult) -> DemoResult:
+    """The session's demo (read only)."""
+    return demo_result
 
 
 def test_demo_imports_every_file_and_logs_every_report(demo: DemoResult) -> None:

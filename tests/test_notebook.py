@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -23,7 +24,7 @@ import backstride
 from backstride.analysis.findings import Change
 from backstride.analysis.result_format import fmt_ratio
 from backstride.cli import app
-from backstride.demo import run_demo
+from backstride.demo import DemoResult
 from backstride.report.summary import TABLES, Analysis
 from backstride.store.prefs import set_pref
 from backstride.store.schema import LOCAL_USER_ID
@@ -37,10 +38,12 @@ def blocks() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder holding ``demo-out/demo.sqlite``, as ``backstride demo`` leaves it."""
+def demo_dir(tmp_path_factory: pytest.TempPathFactory, demo_result: DemoResult) -> Path:
+    """A folder holding ``demo-out/demo.sqlite``, as ``backstride demo`` leaves it (a copy of the
+    session's demo store)."""
     folder = tmp_path_factory.mktemp("notebook")
-    run_demo(folder / "demo-out", report=False)
+    (folder / "demo-out").mkdir()
+    shutil.copy(demo_result.db_path, folder / "demo-out" / "demo.sqlite")
     return folder
 
 

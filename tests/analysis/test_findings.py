@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from backstride.analysis.features import MODEL_FACTORS
-from backstride.demo import DEMO_SEED, DemoResult, run_demo
+from backstride.demo import DemoResult, run_demo
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    return run_demo(tmp_path_factory.mktemp("findings"), seed=DEMO_SEED, report=False)
+@pytest.fixture
+def demo(demo_result: DemoResult) -> DemoResult:
+    """The session's demo (made with the default seed, DEMO_SEED; read only)."""
+    return demo_result
 
 
 def test_features_recover_the_simulated_covariates(demo: DemoResult) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine
 
-from backstride.experiments.report import experiment_report_html, experiment_report_text
+from backstride.experiments.report import experiment_report_text
 from backstride.experiments.service import analyze_experiment, new_experiment
+from backstride.report.experiment import experiment_report_html
 from backstride.store.schema import LOCAL_USER_ID
 
 from .helpers import follow_schedule

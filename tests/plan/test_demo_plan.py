@@ -8,16 +8,16 @@ ranking changes on purpose, update ``GOLDEN_TOP`` here.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from backstride.config import database_url
-from backstride.demo import DEMO_GOAL_M, run_demo
+from backstride.demo import DEMO_GOAL_M, DemoResult
 from backstride.plan.from_analysis import plan_for_user
 from backstride.store.engine import open_store
 from tests.plan.rules import spike_violations
@@ -39,10 +39,12 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    out: Path = tmp_path_factory.mktemp("demo")
-    result = run_demo(out, report=False)
-    engine = open_store(database_url(str(result.db_path)))
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_result: DemoResult) -> Iterator[Demo]:
+    """A copy of the session's demo store (the emergency test records a screen in it)."""
+    result = demo_result
+    db = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    shutil.copy(result.db_path, db)
+    engine = open_store(database_url(str(db)))
     yield Demo(engine, result.runner.runs["start"].max().date())
     engine.dispose()
 

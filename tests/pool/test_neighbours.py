@@ -8,8 +8,8 @@ import numpy as np
 
 from backstride.pool.neighbours import runners_like_me
 from backstride.pool.queries import open_pool
-from backstride.pool.report import runners_like_you_html
 from backstride.pool.store import Pool
+from backstride.report.runners_like_you import runners_like_you_html
 from tests.pool.helpers import experiment, make_bundle
 
 

@@ -12,14 +12,15 @@ from typer.testing import CliRunner
 
 from backstride.cli import app
 from backstride.config import database_url
-from backstride.demo import DemoResult, run_demo
+from backstride.demo import DemoResult
 from backstride.report import SECTION_IDS, render_report
 from backstride.store.engine import open_store
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    return run_demo(tmp_path_factory.mktemp("report"))
+@pytest.fixture
+def demo(demo_result: DemoResult) -> DemoResult:
+    """The session's demo (read only; the referral test writes to a copy)."""
+    return demo_result
 
 
 def _check_self_contained(html: str) -> None:

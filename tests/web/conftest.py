@@ -163,9 +163,9 @@ def form_fields(html: str, form_testid: str) -> list[tuple[str, str]]:
 DEMO_TODAY = date(2024, 6, 17)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo runner's store, made once per module (about 3 s); tests work on copies."""
+    """The demo runner's store, made once per test process; tests work on copies."""
     from backstride.demo import run_demo
 
     return run_demo(tmp_path_factory.mktemp("demo"), report=False, today=DEMO_TODAY).db_path

@@ -1,14 +1,14 @@
-"""A CENT-style experiment report (CENT 2015, BMJ 2015;350:h1738): an HTML fragment and plain text.
+"""A CENT-style experiment report (CENT 2015, BMJ 2015;350:h1738) as plain text, and its parts.
 
 Sections: design (randomisation, periods, washout, primary outcome), the periods with their data,
 adherence, the model and its terms, the result with its uncertainty and the verdict, the
-randomisation test, and a chart of the outcome by period and condition (inline SVG, no scripts, no
-external resources). Findings are worded as associations in this one runner, never as a diagnosis.
+randomisation test. The same report as an HTML fragment with a chart is
+:mod:`backstride.report.experiment` (the report layer renders every HTML), built from the parts here.
+Findings are worded as associations in this one runner, never as a diagnosis.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Any
 
@@ -21,9 +21,10 @@ from backstride.experiments.follow import adherence_text
 from backstride.experiments.model import OUTCOME_SPECS
 from backstride.experiments.store import Experiment
 from backstride.experiments.verdict import MEANINGFUL_PROB, NO_DIFFERENCE_PROB, SURE_PROB
-from backstride.units import distance_in, format_distance
+from backstride.units import format_distance
 
-COLOURS = {"A": "#6b7280", "B": "#2563eb"}
+#: The report's last words (text and HTML).
+DISCLAIMER = "This is what your own data show for you, with its uncertainty; it is not a diagnosis."
 
 
 def _dist(metres: float | None, unit: str) -> str:
@@ -31,7 +32,8 @@ def _dist(metres: float | None, unit: str) -> str:
     return "n/a" if metres is None or not math.isfinite(metres) else format_distance(metres, unit)
 
 
-def _effect_text(result: Analysis, log_scale: bool) -> str:
+def effect_text(result: Analysis, log_scale: bool) -> str:
+    """The estimated effect of B against A with its 95% credible interval, in words."""
     if result.effect is None or result.interval is None:
         return "not estimable yet"
     lo, hi = result.interval
@@ -42,7 +44,8 @@ def _effect_text(result: Analysis, log_scale: bool) -> str:
     return f"difference B - A {result.effect:+.1f} points (95% credible interval {lo:+.1f} to {hi:+.1f})"
 
 
-def _model_text(exp: Experiment, result: Analysis) -> str:
+def model_text(exp: Experiment, result: Analysis) -> str:
+    """The model, its terms, the priors and the verdict rule, in words."""
     spec = OUTCOME_SPECS[exp.outcome]
     if spec.log_scale:
         model = (
@@ -64,10 +67,20 @@ def _model_text(exp: Experiment, result: Analysis) -> str:
     )
 
 
-def _load(conn: Connection, user_id: int, experiment_id: int) -> tuple[Experiment, Analysis, pd.DataFrame]:
+def load_report(
+    conn: Connection, user_id: int, experiment_id: int
+) -> tuple[Experiment, Analysis, pd.DataFrame]:
+    """The experiment, its analysis and its observations (one row per run or day)."""
     exp, result = service.analyze_experiment(conn, user_id, experiment_id)
     obs, _, _ = service.experiment_observations(conn, user_id, exp)
     return exp, result, obs
+
+
+def period_summary(period: dict[str, Any], log_scale: bool, unit: str) -> str:
+    """A period's typical outcome: a distance in ``unit`` (pain-free distance) or a 0-10 score."""
+    if log_scale:
+        return _dist(period["summary"], unit)
+    return "n/a" if period["summary"] is None else f"{period['summary']:.1f}"
 
 
 def _order(sequence: str) -> str:
@@ -76,7 +89,7 @@ def _order(sequence: str) -> str:
 
 def experiment_report_text(conn: Connection, user_id: int, experiment_id: int, *, unit: str = "km") -> str:
     """The report as plain text (what ``experiment analyze`` prints); distances in ``unit``."""
-    exp, result, _ = _load(conn, user_id, experiment_id)
+    exp, result, _ = load_report(conn, user_id, experiment_id)
     return report_text(exp, result, unit=unit)
 
 
@@ -104,11 +117,7 @@ def report_text(exp: Experiment, result: Analysis, *, unit: str = "km") -> str:
     lines += [f"Carry-over: {w}." for w in _carryover_lines(exp)]
     lines += [f"Primary outcome: {spec.label}.", "Periods:"]
     for p in result.periods:
-        summary = (
-            _dist(p["summary"], unit)
-            if spec.log_scale
-            else ("n/a" if p["summary"] is None else f"{p['summary']:.1f}")
-        )
+        summary = period_summary(p, spec.log_scale, unit)
         free = f", {p['pain_free']} pain-free" if p["pain_free"] is not None else ""
         lines.append(
             f"  pair {p['pair']} {p['condition']} {p['start']} to {p['end']}: "
@@ -123,7 +132,7 @@ def report_text(exp: Experiment, result: Analysis, *, unit: str = "km") -> str:
     lines.append(
         f"Used: {result.observations_used} observations ({result.runs_used} runs); left out: {excluded}."
     )
-    lines.append(f"Result: {_effect_text(result, spec.log_scale)}.")
+    lines.append(f"Result: {effect_text(result, spec.log_scale)}.")
     if result.p_benefit is not None:
         lines.append(
             f"Probability of a meaningful benefit {result.p_benefit:.0%}, "
@@ -134,174 +143,16 @@ def report_text(exp: Experiment, result: Analysis, *, unit: str = "km") -> str:
         r = result.randomisation
         lines.append(r.sentence())
     lines.append(result.verdict_text)
-    lines.append("This is what your own data show for you, with its uncertainty; it is not a diagnosis.")
+    lines.append(DISCLAIMER)
     return "\n".join(lines)
 
 
-def _chart(
-    obs: pd.DataFrame,
-    result: Analysis,
-    log_scale: bool,
-    width: int = 640,
-    height: int = 220,
-    unit: str = "km",
-) -> str:
-    """Inline SVG: every observation by day, periods shaded by condition, washout days hatched
-    (distances in ``unit``)."""
-    if not result.periods:
-        return ""
-    from datetime import date
-
-    start = date.fromisoformat(result.periods[0]["start"])
-    end = date.fromisoformat(result.periods[-1]["end"])
-    days = (end - start).days + 1
-    left, right, top, bottom = 48, 10, 10, 28
-    pw, ph = width - left - right, height - top - bottom
-    vals = obs["value"].to_numpy(float)
-    vals = vals[pd.notna(vals)]
-    scale = 1.0 / distance_in(1.0, unit) if log_scale else 1.0  # metres per display unit
-    vmax = max(10.0, float(vals.max()) / scale * 1.1) if log_scale and vals.size else 10.0
-    vmax = vmax if log_scale else 10.0
-
-    def x(day: date) -> float:
-        return left + pw * ((day - start).days + 0.5) / days
-
-    def y(v: float) -> float:
-        return top + ph * (1 - min(v / scale, vmax) / vmax)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-label="outcome by period and condition">'
-    ]
-    for p in result.periods:
-        s, e = date.fromisoformat(p["start"]), date.fromisoformat(p["end"])
-        x0 = left + pw * (s - start).days / days
-        x1 = left + pw * ((e - start).days + 1) / days
-        w0 = left + pw * (date.fromisoformat(p["washout_until"]) - start).days / days
-        parts.append(
-            f'<rect x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{ph}" '
-            f'fill="{COLOURS[p["condition"]]}" fill-opacity="0.08"/>'
-        )
-        if w0 > x0:
-            parts.append(
-                f'<rect x="{x0:.1f}" y="{top}" width="{w0 - x0:.1f}" height="{ph}" '
-                'fill="#000" fill-opacity="0.06"/>'
-            )
-        parts.append(
-            f'<text x="{(x0 + x1) / 2:.1f}" y="{height - 10}" font-size="11" '
-            f'text-anchor="middle">{p["condition"]}</text>'
-        )
-    for _, r in obs.iterrows():
-        if not math.isfinite(r["value"]):
-            continue
-        colour = COLOURS[r["condition"]]
-        cx, cy = x(r["day"]), y(r["value"])
-        if not r["used"]:
-            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="none" stroke="{colour}"/>')
-        elif r["censored"] and log_scale:
-            parts.append(
-                f'<path d="M{cx - 4:.1f},{cy + 3:.1f} L{cx:.1f},{cy - 4:.1f} '
-                f'L{cx + 4:.1f},{cy + 3:.1f} Z" fill="{colour}"/>'
-            )
-        else:
-            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{colour}"/>')
-    axis = unit if log_scale else "0-10"
-    for tick in (0.0, vmax / 2, vmax):
-        ty = top + ph * (1 - tick / vmax)
-        parts.append(
-            f'<text x="{left - 6}" y="{ty + 4:.1f}" font-size="10" text-anchor="end">{tick:.0f}</text>'
-        )
-    parts.append(f'<text x="4" y="{top + 10}" font-size="10">{axis}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def experiment_report_html(
-    conn: Connection, user_id: int, experiment_id: int, *, unit: str = "km", chart_width: int = 640
-) -> str:
-    """The report as a self-contained HTML fragment (a ``<section>``; no scripts, no external links);
-    distances in ``unit``, the chart ``chart_width`` SVG units wide."""
-    exp, result, obs = _load(conn, user_id, experiment_id)
-    return report_html(exp, result, obs, unit=unit, chart_width=chart_width)
-
-
-def report_html(
-    exp: Experiment, result: Analysis, obs: pd.DataFrame, *, unit: str = "km", chart_width: int = 640
-) -> str:
-    spec = OUTCOME_SPECS[exp.outcome]
-    e = html.escape
-    text_lines = report_text(exp, result, unit=unit).split("\n")
-    rows = []
-    for p in result.periods:
-        summary = (
-            _dist(p["summary"], unit)
-            if spec.log_scale
-            else ("n/a" if p["summary"] is None else f"{p['summary']:.1f}")
-        )
-        rows.append(
-            "<tr>"
-            + "".join(
-                f"<td>{e(str(v))}</td>"
-                for v in (
-                    p["pair"],
-                    p["condition"],
-                    p["start"],
-                    p["end"],
-                    p["washout_until"],
-                    p["observations"],
-                    p["used"],
-                    "" if p["pain_free"] is None else p["pain_free"],
-                    summary,
-                )
-            )
-            + "</tr>"
-        )
-    probs: list[Any] = []
-    if result.p_benefit is not None:
-        probs = [
-            f"<li>P(meaningful benefit) = {result.p_benefit:.0%}</li>",
-            f"<li>P(meaningful harm) = {result.p_harm:.0%}</li>",
-            f"<li>P(no meaningful difference) = {result.p_no_difference:.0%}</li>",
-        ]
-    rand = ""
-    if result.randomisation is not None:
-        r = result.randomisation
-        rand = f"<p>{html.escape(r.sentence())}</p>"
-    data_text = " ".join(t for t in text_lines if t.startswith(("Adherence", "Used")))
-    chart = _chart(obs, result, spec.log_scale, chart_width, unit=unit)
-    head = (
-        "<tr>"
-        + "".join(
-            f"<th>{h}</th>"
-            for h in (
-                "Pair",
-                "Condition",
-                "Start",
-                "End",
-                "Analysed from",
-                "Observations",
-                "Used",
-                "Pain-free",
-                "Typical",
-            )
-        )
-        + "</tr>"
-    )
-    return (
-        f'<section class="experiment-report" id="experiment-{exp.id}">'
-        f"<h2>Experiment {exp.id}: {e(exp.title)}</h2>"
-        f"<h3>Design</h3><p>{e(text_lines[1])}</p><p>{e(text_lines[2])}</p>"
-        f'<h3>Periods</h3><div class="table-wrap"><table>{head}{"".join(rows)}</table></div>'
-        f"<figure>{chart}<figcaption>{e(spec.label)} by day; grey = A (usual), "
-        "blue = B (remedy); triangles: pain-free runs (at least this far); open circles: not analysed "
-        "(washout); shaded start of each period: washout.</figcaption></figure>"
-        f"<h3>Adherence and data</h3><p>{e(data_text)}</p>"
-        f"<h3>Model</h3><p>{e(_model_text(exp, result))}</p>"
-        f"<h3>Result</h3><p>{e(_effect_text(result, spec.log_scale))}</p><ul>{''.join(probs)}</ul>{rand}"
-        f"<p><strong>{e(result.verdict_text)}</strong></p>"
-        "<p>This is what your own data show for you, with its uncertainty; it is not a diagnosis.</p>"
-        "</section>"
-    )
-
-
-__all__ = ["experiment_report_html", "experiment_report_text", "report_html", "report_text"]
+__all__ = [
+    "DISCLAIMER",
+    "effect_text",
+    "experiment_report_text",
+    "load_report",
+    "model_text",
+    "period_summary",
+    "report_text",
+]

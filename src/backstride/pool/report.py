@@ -19,22 +19,19 @@ jackknife, :func:`backstride.pool.lifetable.pooled_life_table`); ``runner_weight
 curve with every runner counted once. A remedy's ``runners`` are the units of its meta-analysis (a
 runner's finished experiments combined), ``experiments`` the finished experiments behind them.
 No pooled figure comes from fewer than :data:`~backstride.pool.lifetable.MIN_RUNNERS` runners.
-:func:`runners_like_you_html` is the section for a runner's own report.
+The section "Runners like you" of a runner's own report is :mod:`backstride.report.runners_like_you`.
 """
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from backstride.pool.bundle import Bundle
 from backstride.pool.lifetable import MIN_RUNNERS, LifeTable, pooled_life_table
 from backstride.pool.meta import meta_analyses, remedy_entries
-from backstride.pool.neighbours import DEFAULT_K, runners_like_me
 from backstride.pool.queries import (
     PoolTables,
     current_profiles,
@@ -125,48 +122,4 @@ def report_for(pool_dir: str | Path, backend: str = "duckdb", spark: Any = None)
     return pool_report(open_pool(pool_dir, backend, spark))
 
 
-def _label(remedy: str) -> str:
-    return html.escape(remedy.replace("_", " ").replace("-", " "))
-
-
-def runners_like_you_html(pool_dir: str | Path, bundle: Bundle, k: int = DEFAULT_K) -> str:
-    """An HTML ``<section>`` "Runners like you" for the runner whose (unsaved) ``bundle`` is given
-    (:func:`backstride.pool.export.build_bundle`); empty string when the pool is missing or empty."""
-    if not Path(pool_dir).is_dir() or Pool(pool_dir).is_empty():
-        return ""
-    like = runners_like_me(open_pool(pool_dir), bundle, k)
-    parts = ['<section id="runners-like-you" class="runners-like-you">', "<h2>Runners like you</h2>"]
-    if like.suppressed:
-        parts.append(f"<p>Fewer than {MIN_RUNNERS} runners in the pool yet: nothing to compare with.</p>")
-        return "\n".join([*parts, "</section>"])
-    parts.append(
-        f"<p>The {like.neighbours} runners in the pool most like you (profile and where and when "
-        "pain starts), and what their own randomised experiments found. These are associations "
-        "across other runners, not a prediction for you: test a remedy yourself.</p>"
-    )
-    rows = []
-    for r in like.remedies:
-        if r["suppressed"]:
-            rows.append(
-                f"<tr><td>{_label(r['remedy'])}</td>"
-                f"<td colspan='3'>fewer than {MIN_RUNNERS} runners</td></tr>"
-            )
-            continue
-        rows.append(
-            f"<tr><td>{_label(r['remedy'])}</td><td>{r['runners']}</td>"
-            f"<td>{r['benefit']} of {r['runners']}</td><td>{r['mean_effect']:.2f}x</td></tr>"
-        )
-    if rows:
-        parts.append(
-            "<table><thead><tr><th>remedy</th><th>runners who tested it</th><th>found a benefit</th>"
-            "<th>average ratio of pain-free distance</th></tr></thead><tbody>"
-        )
-        parts.extend(rows)
-        parts.append("</tbody></table>")
-    else:
-        parts.append("<p>None of them has finished an experiment yet.</p>")
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-__all__ = ["BIN_M", "MAX_BIN", "pool_report", "report_for", "runners_like_you_html"]
+__all__ = ["BIN_M", "MAX_BIN", "pool_report", "report_for"]

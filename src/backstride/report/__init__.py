@@ -1,7 +1,8 @@
 """The self-contained HTML report: one file, works offline, prints to PDF from a browser.
 
 :func:`render_report` turns :class:`~backstride.analysis.findings.Findings` (computed here when not
-given) into HTML from the Jinja2 template inside this package; every chart is inline SVG
+given) into HTML from the Jinja2 template inside this package
+(:mod:`backstride.report.templating`); every chart is inline SVG
 (:mod:`backstride.report.charts`), the CSS is inline, and nothing is fetched from anywhere.
 
 Sections, in order: red-flag status; pain-free distance and its trend; onset distances over time with
@@ -15,13 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from sqlalchemy import Connection, Engine
 
 from backstride.analysis.findings import Findings, analyze_user
 from backstride.report.sections import report_context
-from backstride.units import format_distance, localize
-from backstride.words import plural
+from backstride.report.templating import render
 
 SECTION_IDS = (
     "red-flags",
@@ -34,19 +33,6 @@ SECTION_IDS = (
     "plan",
     "experiments",
 )
-
-
-def _env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("backstride.report", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["distance"] = format_distance  # {{ metres | distance(unit) }}
-    env.filters["say"] = localize  # {{ sentence | say(unit) }}: the library's SI prose in the runner's unit
-    env.filters["plural"] = plural  # {{ count | plural("run") }}
-    return env
 
 
 def render_report(
@@ -68,7 +54,7 @@ def render_report(
     conn = conn_or_engine
     found = findings if findings is not None else analyze_user(conn, user_id, target_m)
     context: dict[str, Any] = report_context(conn, user_id, found, unit, pool_dir)
-    return _env().get_template("report.html.j2").render(**context)
+    return render("report.html.j2", **context)
 
 
 def write_report(

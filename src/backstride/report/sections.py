@@ -2,7 +2,7 @@
 
 The red-flag status comes from ``backstride.plan.screens``; the plan from
 :func:`backstride.plan.from_analysis.plan_for_user` on the same findings; each n-of-1 experiment's
-CENT-style fragment from :func:`backstride.experiments.report.experiment_report_html`.
+CENT-style fragment from :func:`backstride.report.experiment.experiment_report_html`.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from sqlalchemy import Connection
 from backstride.analysis.features import MODEL_FACTORS
 from backstride.analysis.findings import Findings, Sensitivity
 from backstride.analysis.result_format import fmt_p, fmt_ratio, fmt_ratio_range
-from backstride.experiments.report import experiment_report_html
 from backstride.experiments.store import list_experiments
 from backstride.plan.from_analysis import plan_for_user
 from backstride.plan.screens import banner, latest_screen, open_flags
 from backstride.report import charts
+from backstride.report.experiment import experiment_report_html
 from backstride.store.activities import load_streams
 from backstride.store.prefs import get_pref
 from backstride.units import distance_in, format_distance
@@ -79,7 +79,7 @@ def runners_like_you_section(conn: Connection, user_id: int, pool_dir: Path | No
     if pool_dir is None or not pool_dir.is_dir() or Pool(pool_dir).is_empty():
         return None
     from backstride.pool.export import build_bundle
-    from backstride.pool.report import runners_like_you_html
+    from backstride.report.runners_like_you import runners_like_you_html
 
     html = runners_like_you_html(pool_dir, build_bundle(conn, user_id))
     return Markup(html) if html else None

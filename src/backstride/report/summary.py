@@ -28,7 +28,7 @@ from backstride.analysis.survival import Estimate, PainFreeResult
 from backstride.analysis.terrain import TerrainResult
 from backstride.analysis.trend import Trend, WindowResult
 from backstride.errors import ValidationError
-from backstride.report import _env
+from backstride.report.templating import render
 from backstride.units import distance_in, localize
 
 #: The tables of :attr:`Analysis.summary`, in order, with their headings.
@@ -307,8 +307,7 @@ class Analysis:
         return tables
 
     def _repr_html_(self) -> str:
-        template = _env().get_template("summary.html.j2")
-        return template.render(paragraphs=self._paragraphs(), tables=self._tables(), unit=self.unit)
+        return render("summary.html.j2", paragraphs=self._paragraphs(), tables=self._tables(), unit=self.unit)
 
 
 __all__ = ["TABLES", "Analysis", "factors_frame", "pain_free_frame", "terrain_frame", "trend_frame"]

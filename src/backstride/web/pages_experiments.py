@@ -145,7 +145,7 @@ def experiment_ics(who: Who, state: State, experiment_id: int) -> Response:
 @router.get("/experiments/{experiment_id}")
 def experiment_page(request: Request, who: Who, state: State, experiment_id: int) -> Response:
     from backstride.experiments import follow, service, store
-    from backstride.experiments.report import report_html
+    from backstride.report.experiment import report_html
 
     day = follow.now_local_day()
     with state.engine.connect() as conn:
