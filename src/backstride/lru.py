@@ -19,6 +19,8 @@ class LRU(Generic[T]):
         self.size = size
         self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
+        #: One lock per key being made, so that concurrent misses of one key make it once.
+        self._making: dict[Hashable, threading.Lock] = {}
 
     def get(self, key: Hashable) -> T | None:
         with self._lock:
@@ -28,12 +30,25 @@ class LRU(Generic[T]):
             return found
 
     def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
-        """The entry of ``key``; on a miss, ``make()`` (called outside the lock) is stored and returned."""
+        """The entry of ``key``; on a miss, ``make()`` is stored and returned. Threads that miss the
+        same key at once wait for the first one's ``make()`` instead of each making it (a cold cache
+        under many clients would otherwise do the same slow work once per client)."""
         found = self.get(key)
-        if found is None:
-            found = make()
-            self.put(key, found)
-        return found
+        if found is not None:
+            return found
+        with self._lock:
+            making = self._making.setdefault(key, threading.Lock())
+        try:
+            with making:
+                found = self.get(key)
+                if found is None:
+                    found = make()
+                    self.put(key, found)
+                return found
+        finally:
+            with self._lock:
+                if self._making.get(key) is making and not making.locked():
+                    del self._making[key]
 
     def clear(self) -> None:
         with self._lock:
