@@ -12,17 +12,15 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
 from backstride.cli import app
+from tests.servers import first_answer, free_port
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 runner = CliRunner()
@@ -45,15 +43,8 @@ def tour() -> list[tuple[str, list[str], int]]:
     return lines
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _serve(words: list[str], expected: int) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         **{k: v for k, v in os.environ.items() if k.startswith("BACKSTRIDE_")},
@@ -66,15 +57,7 @@ def _serve(words: list[str], expected: int) -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.communicate()
-                assert time.monotonic() < deadline, "backstride serve did not answer"
-                time.sleep(0.3)
+        page = first_answer(server, f"http://127.0.0.1:{port}/")
         assert page.status_code == 200
     finally:
         server.send_signal(signal.SIGINT)

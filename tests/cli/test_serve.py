@@ -6,10 +6,8 @@ import logging
 import os
 import pickle
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -19,15 +17,9 @@ from backstride.config import database_url, load_settings
 from backstride.store.engine import open_store
 from tests.conftest import fixtures_dir
 from tests.log.helpers import make_run, save_run
+from tests.servers import first_answer, free_port
 
 FIT = "fit/geoactivity__2022-05-29-15-53-35_Laufen_Landal_Park.fit"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_worker_config_carries_the_settings_and_leaves_the_environment_alone(tmp_path: Path) -> None:
@@ -67,7 +59,7 @@ def test_two_workers_serve_the_database_given_on_the_command_line(tmp_path: Path
     engine = open_store(database_url(db))
     save_run(engine, make_run(distance_m=5000.0))
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "BACKSTRIDE_HOME": str(tmp_path / "home")}
     cmd = [sys.executable, "-c", "from backstride.cli import main; main()"]
     server = subprocess.Popen(
@@ -78,15 +70,7 @@ def test_two_workers_serve_the_database_given_on_the_command_line(tmp_path: Path
         text=True,
     )
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                runs = httpx.get(f"http://127.0.0.1:{port}/api/runs", timeout=5)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.communicate()
-                assert time.monotonic() < deadline, "the server did not answer"
-                time.sleep(0.3)
+        runs = first_answer(server, f"http://127.0.0.1:{port}/api/runs")
         assert runs.status_code == 200
         assert [r["distance_m"] for r in runs.json()["runs"]] == [5000.0]
         page = httpx.get(f"http://127.0.0.1:{port}/runs", timeout=10)
