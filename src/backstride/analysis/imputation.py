@@ -54,7 +54,7 @@ def impute_onsets(left: ArrayLike, right: ArrayLike, m: int = N_IMPUTATIONS, see
     interval = events & (hi > lo)
     if not interval.any() or m < 1:
         return Imputed(lo[None, :].copy(), events, interval)
-    from backstride.analysis.interval import Turnbull, _em_batch
+    from backstride.analysis.interval import Turnbull, em_batch
 
     tb = Turnbull(tol=1e-7).fit(lo, hi)  # draws need the curve to 1e-7, not the headline's 1e-9
     _, _, _, first, last = tb._obs
@@ -63,7 +63,7 @@ def impute_onsets(left: ArrayLike, right: ArrayLike, m: int = N_IMPUTATIONS, see
     counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(m)]).astype(float)
     start = np.maximum(tb.mass_, 1e-6)
     start /= start.sum()
-    masses = _em_batch(first, last, tb.mass_.size, counts, start, 1e-4, 200)
+    masses = em_batch(first, last, tb.mass_.size, counts, start, 1e-4, 200)
     idx = np.nonzero(interval)[0]
     f, la = first[idx], last[idx]
     out = np.repeat(lo[None, :], m, axis=0)

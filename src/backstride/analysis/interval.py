@@ -117,10 +117,11 @@ def _em(
     return mass
 
 
-def _em_batch(
+def em_batch(
     first: IntArray, last: IntArray, m: int, weights: FloatArray, start: FloatArray, tol: float, max_iter: int
 ) -> FloatArray:
-    """:func:`_em` for many weightings at once (one row of ``weights`` per bootstrap resample).
+    """:func:`_em` for many weightings at once (one row of ``weights`` per bootstrap resample, or per
+    imputation in :mod:`backstride.analysis.imputation`).
 
     The same SQUAREM-accelerated self-consistency iterations, row by row, but each numpy operation
     covers every resample still iterating: the Python overhead is paid once per step, not once per
@@ -255,7 +256,7 @@ class Turnbull:
         ).astype(float)
         start = np.maximum(self.mass_, 1e-6)
         start /= start.sum()
-        masses = _em_batch(first, last, m, counts, start, 1e-7, 5_000)
+        masses = em_batch(first, last, m, counts, start, 1e-7, 5_000)
         medians = np.full(n_boot, np.inf)
         targets = np.full(n_boot, np.nan)
         for b in range(n_boot):

@@ -24,7 +24,9 @@ QUICK_LOG_LINES = 5
 SKIPPED_SHOWN = 20
 
 
-def _print_summary(summary: ImportSummary, quick_log: bool = True) -> None:
+def print_summary(summary: ImportSummary, quick_log: bool = True) -> None:
+    """One line per file that failed, was skipped or warned, then the counts (and, with ``quick_log``,
+    where to log the pain of each newly arrived run). Shared by ``import`` and ``strava sync``."""
     skipped = 0
     for outcome in summary.outcomes:
         if outcome.status == "failed":
@@ -118,7 +120,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(summary.as_dict())
         else:
-            _print_summary(summary)
+            print_summary(summary)
         if interrupted is not None:
             err_console.print(f"[yellow]{escape(interrupted.message)}[/]", soft_wrap=True)
             raise typer.Exit(130)

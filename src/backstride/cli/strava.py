@@ -111,7 +111,7 @@ def sync_command(
     """Fetch new runs from Strava (streams and laps) and import them; resumes where it stopped."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from backstride.cli.imports import _print_summary
+    from backstride.cli.imports import print_summary
     from backstride.log.pain import onset_from_first_lap_hook
     from backstride.sync.strava import sync
 
@@ -152,7 +152,7 @@ def sync_command(
     if as_json:
         print_json(result.as_dict())
     else:
-        _print_summary(result.summary, quick_log=False)  # each new run had its line already
+        print_summary(result.summary, quick_log=False)  # each new run had its line already
         if result.stopped:
             err_console.print(f"[yellow]stopped[/] {escape(result.stopped)}", soft_wrap=True)
     if result.summary.failed or result.stopped:
