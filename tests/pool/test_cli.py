@@ -38,8 +38,23 @@ def test_export_import_report(
     assert shown and all(g["runners"] >= 10 and "median_m" in g for g in shown)
     assert all(g["runners"] < 10 for g in data["groups"] if g["suppressed"])
     assert {"remedy", "runners", "suppressed"} <= set(data["remedies"][0])
-    out = runner.invoke(app, ["pool", "report"], env={"BACKSTRIDE_POOL": str(root)})
-    assert out.exit_code == 0 and "runners in the pool: 300" in out.output
+    for unit in ("mi", "km"):
+        out = runner.invoke(
+            app, ["--db", str(db), "--units", unit, "pool", "report"], env={"BACKSTRIDE_POOL": str(root)}
+        )
+        assert out.exit_code == 0 and "runners in the pool: 300" in out.output
+        assert f"(median in {unit} with its 95% CI" in out.output
+        # Each group shown: its median and interval from the runners, then each runner counted once,
+        # in the unit asked for (the JSON's metres, converted).
+        every = next(g for g in data["groups"] if g["field"] == "all")
+        per = 1609.344 if unit == "mi" else 1000.0
+        lo, hi = every["median_ci_m"]
+        expected = (
+            f"{every['median_m'] / per:.2f} ({lo / per:.2f}-{hi / per:.2f}); "
+            f"each runner once {every['runner_weighted']['median_m'] / per:.2f}"
+        )
+        row = next(line for line in out.output.splitlines() if line.strip().startswith("all=all"))
+        assert row.rstrip().endswith(expected), (row, expected)
 
 
 def test_bad_bundle_is_refused(tmp_path: Path) -> None:

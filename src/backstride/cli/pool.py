@@ -77,20 +77,30 @@ def import_command(
         console.print(f"{'added' if added else 'already in the pool'}: {f}")
 
 
-def _print_report(data: dict[str, Any]) -> None:
+def _print_report(data: dict[str, Any], unit: str) -> None:
+    from backstride.units import distance_in
+
+    def dist(metres: float | None) -> str:
+        return "?" if metres is None else f"{distance_in(metres, unit):.2f}"
+
     console.print(f"runners in the pool: {data['runners']}")
-    console.print("\n[bold]pain-free distance by group[/] (median, km, 95% CI)")
+    console.print(
+        f"\n[bold]pain-free distance by group[/] (median in {unit} with its 95% CI from the runners; "
+        "then the median with each runner counted once)",
+        soft_wrap=True,
+    )
     for g in data["groups"]:
         name = f"{g['field']}={g['value']}"
         if g["suppressed"]:
             console.print(f"  {name:32} {g['runners']:>6} runners  (suppressed: fewer than 10 runners)")
             continue
-        med, (lo, hi) = g["median_m"], g["median_ci_m"]
-
-        def km(v: float | None) -> str:
-            return "?" if v is None else f"{v / 1000:.2f}"
-
-        console.print(f"  {name:32} {g['runners']:>6} runners  {km(med)} ({km(lo)}-{km(hi)})")
+        lo, hi = g["median_ci_m"]
+        each = g["runner_weighted"]["median_m"]
+        console.print(
+            f"  {name:32} {g['runners']:>6} runners  {dist(g['median_m'])} ({dist(lo)}-{dist(hi)}); "
+            f"each runner once {dist(each)}",
+            soft_wrap=True,
+        )
     console.print("\n[bold]remedies[/] (ratio of pain-free distance, random-effects meta-analysis)")
     for r in data["remedies"]:
         if r["suppressed"]:
@@ -117,7 +127,7 @@ def report_command(
     if as_json:
         print_json(data)
     else:
-        _print_report(data)
+        _print_report(data, state(ctx).units)
 
 
 def register(app: typer.Typer) -> None:
