@@ -6,14 +6,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, bindparam, case, func, select
 
 from backstride.store import log_schema as ls
 from backstride.store.schema import activities
 
 
-def _version_query(user_id: int) -> Any:
+def _version_query() -> Any:
+    """The query, built once (every page of the web app runs it): the runner is its ``user_id``
+    parameter."""
     pr = ls.pain_reports
+    user_id: Any = bindparam("user_id")
     running = func.coalesce(func.sum(case((activities.c.sport == "running", 1), else_=0)), 0)
     return select(
         func.count(),
@@ -25,15 +28,18 @@ def _version_query(user_id: int) -> Any:
     ).where(activities.c.user_id == user_id)
 
 
+_VERSION = _version_query()
+
+
 def data_version(conn: Connection, user_id: int) -> tuple[Any, ...]:
     """Changes whenever a run or a pain report of the runner is added, replaced or removed, and when
     a re-import changes a run's distance (the sum of distances). One query."""
-    return tuple(conn.execute(_version_query(user_id)).one())[:5]
+    return tuple(conn.execute(_VERSION, {"user_id": user_id}).one())[:5]
 
 
 def version_and_runs(conn: Connection, user_id: int) -> tuple[tuple[Any, ...], int]:
     """:func:`data_version` and the number of runs (sport running), in one query."""
-    row = tuple(conn.execute(_version_query(user_id)).one())
+    row = tuple(conn.execute(_VERSION, {"user_id": user_id}).one())
     return row[:5], int(row[5])
 
 
