@@ -23,6 +23,11 @@ class PageCache(LRU[str]):
         super().__init__(size)
         self.placeholder = "csrf-" + secrets.token_hex(16)
 
+    def cached(self, key: Hashable, csrf: str) -> HTMLResponse | None:
+        """The page of ``key`` with ``csrf`` as the token, if it is stored; ``None`` otherwise."""
+        text = self.get(key)
+        return None if text is None else HTMLResponse(text.replace(self.placeholder, csrf))
+
     def page(self, key: Hashable, csrf: str, make: Callable[[str], str]) -> HTMLResponse:
         """The page of ``key`` with ``csrf`` as the token; ``make(placeholder)`` renders it on a miss."""
         text = self.get_or_make(key, lambda: make(self.placeholder))

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from backstride.errors import ValidationError
@@ -64,42 +65,51 @@ def _offers(conn: Connection, rows: list[dict[str, Any]]) -> frozenset[int]:
 
 
 @router.get("/")
-def dashboard(request: Request, who: Who, state: State) -> Response:
+async def dashboard(request: Request, who: Who, state: State) -> Response:
     """The dashboard. Its data is read afresh every time; the page is rendered again only when that
-    data (or who looks, units, the banner, the day) changed: see :mod:`backstride.web.pagecache`."""
+    data (or who looks, units, the banner, the day) changed: see :mod:`backstride.web.pagecache`.
+
+    The reads behind the key are a few indexed queries, run here on the event loop: a page already
+    rendered goes out without a hop to a worker thread. Rendering a new one (the pain-free overview
+    can take a second or more) runs in a worker thread."""
     with state.engine.connect() as conn:
         basics = page_basics(request, who, conn)
         recent = runs_rows(conn, who.user_id, RunFilter(), limit=RECENT_RUNS)
         data, total = version_and_runs(conn, who.user_id)
-        version = overview_key(who.user_id, data)
         offers = _offers(conn, recent) if basics.lap_is_pain else frozenset()
-        key = (
-            "dashboard",
-            (who.account_id, who.user_id, who.username, who.read_only, who.owner_name),
-            state.multi_user,
-            basics,
-            total,
-            tuple(tuple(row.items()) for row in recent),
-            offers,
-            version,
-        )
+    version = overview_key(who.user_id, data)
+    key = (
+        "dashboard",
+        (who.account_id, who.user_id, who.username, who.read_only, who.owner_name),
+        state.multi_user,
+        basics,
+        total,
+        tuple(tuple(row.items()) for row in recent),
+        offers,
+        version,
+    )
+    token = form_token(request)
+    stored = state.pages.cached(key, token)
+    if stored is not None:
+        return stored
 
-        def make(placeholder: str) -> str:
-            from backstride.analysis.overview import cached_overview
-            from backstride.plan.referral import referral_for_user
+    def make(placeholder: str) -> str:
+        from backstride.analysis.overview import cached_overview
+        from backstride.plan.referral import referral_for_user
 
+        with state.engine.connect() as conn:
             overview = cached_overview(conn, who.user_id, state.overviews)
             referral = referral_for_user(conn, who.user_id, unit=basics.units)
-            context = {
-                "recent": recent,
-                "total": total,
-                "overview": overview,
-                "offers": offers,
-                "referral": referral,
-            }
-            return render_text(request, who, "dashboard.html", context, basics=basics, csrf=placeholder)
+        context = {
+            "recent": recent,
+            "total": total,
+            "overview": overview,
+            "offers": offers,
+            "referral": referral,
+        }
+        return render_text(request, who, "dashboard.html", context, basics=basics, csrf=placeholder)
 
-        return state.pages.page(key, form_token(request), make)
+    return await run_in_threadpool(state.pages.page, key, token, make)
 
 
 @router.get("/runs")
