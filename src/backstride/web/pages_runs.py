@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -34,7 +35,7 @@ from backstride.web.request_models import (
 )
 from backstride.web.state import State, WebState
 from backstride.web.templating import page_basics, render, render_text
-from backstride.web.viewer import Who, Writer, units_for
+from backstride.web.viewer import Viewer, Who, Writer, units_for
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
@@ -69,15 +70,36 @@ async def dashboard(request: Request, who: Who, state: State) -> Response:
     """The dashboard. Its data is read afresh every time; the page is rendered again only when that
     data (or who looks, units, the banner, the day) changed: see :mod:`backstride.web.pagecache`.
 
-    The reads behind the key are a few indexed queries, run here on the event loop: a page already
-    rendered goes out without a hop to a worker thread. Rendering a new one (the pain-free overview
-    can take a second or more) runs in a worker thread."""
+    On SQLite the reads behind the key are a few indexed queries in this process, Python work that
+    a worker thread would only slow down (the hop there and back, and the GIL): they run on the
+    event loop, and a page already rendered goes out from there. On PostgreSQL they wait on the
+    network, so they run in a worker thread like every other page's. Rendering a new page (the
+    pain-free overview can take a second or more) always runs in a worker thread."""
+    if state.engine.dialect.name != "sqlite":
+        return await run_in_threadpool(_dashboard_page, request, who, state)
+    key, make = _dashboard_key(request, who, state)
+    token = form_token(request)
+    stored = state.pages.cached(key, token)
+    if stored is not None:
+        return stored
+    return await run_in_threadpool(state.pages.page, key, token, make)
+
+
+def _dashboard_page(request: Request, who: Viewer, state: WebState) -> Response:
+    key, make = _dashboard_key(request, who, state)
+    return state.pages.page(key, form_token(request), make)
+
+
+def _dashboard_key(
+    request: Request, who: Viewer, state: WebState
+) -> tuple[tuple[Any, ...], Callable[[str], str]]:
+    """The dashboard's cache key (everything it shows but the overview, read now) and what renders
+    it (given the CSRF placeholder)."""
     with state.engine.connect() as conn:
         basics = page_basics(request, who, conn)
         recent = runs_rows(conn, who.user_id, RunFilter(), limit=RECENT_RUNS)
         data, total = version_and_runs(conn, who.user_id)
         offers = _offers(conn, recent) if basics.lap_is_pain else frozenset()
-    version = overview_key(who.user_id, data)
     key = (
         "dashboard",
         (who.account_id, who.user_id, who.username, who.read_only, who.owner_name),
@@ -86,12 +108,8 @@ async def dashboard(request: Request, who: Who, state: State) -> Response:
         total,
         tuple(tuple(row.items()) for row in recent),
         offers,
-        version,
+        overview_key(who.user_id, data),
     )
-    token = form_token(request)
-    stored = state.pages.cached(key, token)
-    if stored is not None:
-        return stored
 
     def make(placeholder: str) -> str:
         from backstride.analysis.overview import cached_overview
@@ -109,7 +127,7 @@ async def dashboard(request: Request, who: Who, state: State) -> Response:
         }
         return render_text(request, who, "dashboard.html", context, basics=basics, csrf=placeholder)
 
-    return await run_in_threadpool(state.pages.page, key, token, make)
+    return key, make
 
 
 @router.get("/runs")
